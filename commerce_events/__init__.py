@@ -1,0 +1,77 @@
+"""commerce_events: a typed, validated, framework-agnostic event bus for shops.
+
+.. versionadded:: 0.1.0
+"""
+
+from __future__ import annotations
+
+from . import domain, exceptions, signals
+from ._catalogue import (
+    BasketAddition,
+    OrderPlaced,
+    PostCheckout,
+    PostPayment,
+    PrePayment,
+    ProductSearch,
+    ProductViewed,
+    ReviewAdded,
+    StartCheckout,
+    UserRegistered,
+    VoucherAddition,
+)
+from ._dispatch import (
+    ANY,
+    EventSignal,
+    OnError,
+    emit,
+    set_default_on_error,
+    subscribe,
+    subscribed,
+    unsubscribe,
+)
+from ._domain import declare_domain_classes
+from ._payload import FieldSpec, PayloadSpec, field
+from ._registry import EventNamespace, catalog, event, namespace, signal
+
+__all__ = [
+    "ANY",
+    "BasketAddition",
+    "EventNamespace",
+    "EventSignal",
+    "FieldSpec",
+    "OnError",
+    "OrderPlaced",
+    "PayloadSpec",
+    "PostCheckout",
+    "PostPayment",
+    "PrePayment",
+    "ProductSearch",
+    "ProductViewed",
+    "ReviewAdded",
+    "StartCheckout",
+    "UserRegistered",
+    "VoucherAddition",
+    "catalog",
+    "declare_domain_classes",
+    "domain",
+    "emit",
+    "event",
+    "exceptions",
+    "field",
+    "namespace",
+    "set_default_on_error",
+    "signal",
+    "signals",
+    "subscribe",
+    "subscribed",
+    "unsubscribe",
+]
+
+
+def __getattr__(name: str) -> str:
+    if name == "__version__":
+        from importlib.metadata import version
+
+        return version("commerce-events")
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)

@@ -1,0 +1,99 @@
+"""The command line: ``python -m commerce_events catalog``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from . import _catalogue  # noqa: F401 - registers the built-in events
+from ._payload import PayloadSpec
+from ._registry import catalog
+
+__all__ = ["main"]
+
+
+def _table(rows: Sequence[Sequence[str]], indent: str = "  ") -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [
+        indent + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
+
+
+def format_catalog(specs: Sequence[PayloadSpec]) -> str:
+    """Render the catalogue as a readable plain-text table."""
+    lines: list[str] = []
+    for spec in specs:
+        title = spec.name
+        if spec.aliases:
+            title += f" (alias: {', '.join(spec.aliases)})"
+        summary = spec.doc.splitlines()[0] if spec.doc else ""
+        lines.append(f"{title} -> {spec.payload_type.__qualname__}")
+        if summary:
+            lines.append(f"  {summary}")
+        rows = [["field", "accepts", "presence", "doc"]]
+        for fs in spec.fields:
+            need = "required" if fs.required else "optional"
+            rows.append([fs.name, fs.expect + (" | None" if fs.none_ok and "None" not in fs.expect else ""), need, fs.doc])
+        lines.extend(_table(rows))
+        lines.append("")
+    return "\n".join(lines)
+
+
+def catalog_as_json(specs: Sequence[PayloadSpec]) -> list[dict[str, object]]:
+    """The catalogue as JSON-ready data."""
+    return [
+        {
+            "name": spec.name,
+            "aliases": list(spec.aliases),
+            "payload_type": f"{spec.payload_type.__module__}.{spec.payload_type.__qualname__}",
+            "doc": spec.doc,
+            "fields": [
+                {
+                    "name": fs.name,
+                    "accepts": fs.expect,
+                    "required": fs.required,
+                    "none_ok": fs.none_ok,
+                    "domain": fs.domain,
+                    "doc": fs.doc,
+                }
+                for fs in spec.fields
+            ],
+        }
+        for spec in specs
+    ]
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    """Run the command line; return the exit status."""
+    out = out or sys.stdout
+    parser = argparse.ArgumentParser(
+        prog="python -m commerce_events",
+        description="Inspect the commerce_events catalogue.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    show = commands.add_parser("catalog", help="list every registered event and its fields")
+    show.add_argument("--format", choices=("text", "json"), default="text")
+    show.add_argument(
+        "--import",
+        dest="modules",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help="import MODULE first (to include the custom events it defines)",
+    )
+    args = parser.parse_args(argv)
+    import importlib
+
+    for module in args.modules:
+        importlib.import_module(module)
+    specs = catalog()
+    if args.format == "json":
+        json.dump(catalog_as_json(specs), out, indent=2)
+        out.write("\n")
+    else:
+        out.write(format_catalog(specs))
+    return 0

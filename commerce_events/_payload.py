@@ -1,0 +1,459 @@
+"""Payload classes: frozen, slotted, keyword-only attrs classes that validate.
+
+attrs builds the class (fields, equality, hashing, immutability, slots); this
+module then generates its ``__init__`` so that validation is one pass: a single
+boolean expression over all fields on the happy path, and a full report of every
+offending field (missing, unknown, ``None``, wrong type, failed validator) on the
+unhappy one. The class's attrs fields are the only source of truth: the checks,
+the catalogue and the docs are all derived from them.
+"""
+
+from __future__ import annotations
+
+import inspect
+import keyword
+import linecache
+import types
+import typing
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+import attrs
+
+from . import _domain
+from ._checks import Check, UnsupportedAnnotation, compile_check
+from .exceptions import EventDefinitionError, PayloadError
+
+__all__ = ["FieldSpec", "PayloadSpec", "build_payload_class", "field", "spec_of"]
+
+T = TypeVar("T")
+
+_META_KEY = "commerce_events.doc"
+_RESERVED = frozenset({"sender", "self"})
+_SPEC_ATTR = "__commerce_event__"
+
+
+class _Missing:
+    """The value of a required argument that was not given."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<missing>"
+
+
+MISSING: Any = _Missing()
+
+
+def field(
+    *,
+    doc: str = "",
+    default: Any = attrs.NOTHING,
+    factory: Callable[[], Any] | None = None,
+    validator: Any = None,
+    converter: Any = None,
+    repr: bool | Callable[[Any], str] = True,  # noqa: A002
+    eq: bool = True,
+    metadata: Mapping[Any, Any] | None = None,
+) -> Any:
+    """Declare a payload field with its documentation.
+
+    A thin wrapper around :func:`attrs.field` that stores *doc* where the
+    catalogue, the CLI and the docs find it. Plain ``attrs.field()`` works too.
+
+    Args:
+        doc: What the field holds, for humans.
+        default: The value when the emitter omits the field. A field without a
+            default (or factory) is required.
+        factory: A callable making the default.
+        validator: An attrs validator (or a list of them), run after the
+            annotation's type check. Failures are reported with the other
+            offending fields in one :class:`~commerce_events.exceptions.PayloadError`.
+        converter: An attrs converter, applied before validation.
+        repr: False to leave the field out of the payload's repr, or a callable
+            to format it.
+        eq: False to leave the field out of equality and hashing.
+        metadata: Extra attrs metadata.
+
+    .. versionadded:: 0.1.0
+    """
+    meta = dict(metadata or {})
+    meta[_META_KEY] = doc
+    return attrs.field(
+        default=default,
+        factory=factory,
+        validator=validator,
+        converter=converter,
+        repr=repr,
+        eq=eq,
+        metadata=meta,
+    )
+
+
+@attrs.frozen
+class FieldSpec:
+    """What the catalogue knows about one payload field.
+
+    Attributes:
+        name: The field (and keyword argument) name.
+        annotation: The resolved annotation.
+        required: Whether the emitter must pass it.
+        none_ok: Whether None is a valid value.
+        doc: The field's documentation.
+        default: The default value, or ``attrs.NOTHING`` when required or made
+            by a factory.
+        domain: The domain name (``"product"``) for domain objects, else None.
+        sensitive: Whether the value is shown by type only in reprs.
+
+    .. versionadded:: 0.1.0
+    """
+
+    name: str
+    annotation: Any
+    required: bool
+    none_ok: bool
+    doc: str
+    default: Any
+    domain: str | None
+    sensitive: bool
+
+    @property
+    def expect(self) -> str:
+        """Human-readable description of the accepted values.
+
+        Computed on access: declaring domain classes changes it.
+        """
+        return compile_check(self.annotation, 0).expect
+
+
+@attrs.frozen
+class PayloadSpec:
+    """The contract of one event: its name, payload class and fields.
+
+    Attributes:
+        name: The event's name (``"product_viewed"``).
+        aliases: Other names resolving to the same event.
+        payload_type: The payload class.
+        doc: The payload class's docstring.
+        fields: The fields, in declaration order.
+
+    .. versionadded:: 0.1.0
+    """
+
+    name: str
+    aliases: tuple[str, ...]
+    payload_type: type[Any]
+    doc: str
+    fields: tuple[FieldSpec, ...]
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        """The field names, in declaration order."""
+        return tuple(f.name for f in self.fields)
+
+
+def spec_of(cls: type[Any]) -> PayloadSpec | None:
+    """Return the spec of a payload class, or None for any other class."""
+    spec = cls.__dict__.get(_SPEC_ATTR) if isinstance(cls, type) else None
+    return spec if isinstance(spec, PayloadSpec) else None
+
+
+def build_payload_class(
+    cls: type[T], name: str, aliases: tuple[str, ...]
+) -> tuple[type[T], PayloadSpec]:
+    """Make *cls* a validating payload class.
+
+    Raises:
+        EventDefinitionError: The class cannot be an event as written.
+    """
+    if not isinstance(cls, type):
+        raise EventDefinitionError(name, {"<class>": f"expected a class, got {cls!r}"})
+    problems: dict[str, str] = {}
+    for base in cls.__mro__[1:]:
+        if base is not object and attrs.has(base):
+            problems["<class>"] = (
+                f"payload classes cannot inherit from attrs classes "
+                f"({base.__qualname__}); declare the fields on the class itself"
+            )
+    own = cls.__dict__.get("__annotations__", {})
+    for fname in own:
+        if fname.startswith("_"):
+            problems[fname] = "field names cannot start with an underscore"
+        elif fname in _RESERVED:
+            problems[fname] = f"{fname!r} is reserved (it is the emitter, not a field)"
+        elif keyword.iskeyword(fname):
+            problems[fname] = "field names cannot be Python keywords"
+    if problems:
+        raise EventDefinitionError(name, problems)
+
+    built = attrs.frozen(
+        cls, slots=True, kw_only=True, init=False, repr=False, weakref_slot=False
+    )
+    try:
+        attrs.resolve_types(built, include_extras=True)
+    except Exception as exc:  # NameError, TypeError from a bad annotation
+        raise EventDefinitionError(
+            name, {"<annotations>": f"cannot resolve annotations: {exc}"}
+        ) from None
+
+    checks: dict[str, Check] = {}
+    for index, attribute in enumerate(attrs.fields(built)):
+        if attribute.default is not attrs.NOTHING and isinstance(
+            attribute.default, attrs.Factory  # type: ignore[arg-type]
+        ):
+            if attribute.default.takes_self:
+                problems[attribute.name] = "factories with takes_self are not supported"
+        try:
+            checks[attribute.name] = compile_check(attribute.type, index)
+        except UnsupportedAnnotation as exc:
+            problems[attribute.name] = f"cannot check annotation {exc} at run time"
+    if problems:
+        raise EventDefinitionError(name, problems)
+
+    spec = PayloadSpec(
+        name=name,
+        aliases=aliases,
+        payload_type=built,
+        doc=inspect.cleandoc(built.__doc__ or ""),
+        fields=tuple(_field_spec(a, checks[a.name]) for a in attrs.fields(built)),
+    )
+    setattr(built, _SPEC_ATTR, spec)
+    _install(built, spec)
+    if any(f.domain is not None for f in spec.fields):
+        # Declaring domain classes later recompiles the checks.
+        _domain._on_declaration(lambda: _install(built, spec))
+    return built, spec
+
+
+def _field_spec(attribute: attrs.Attribute[Any], check: Check) -> FieldSpec:
+    default = attribute.default
+    required = default is attrs.NOTHING
+    plain_default = (
+        attrs.NOTHING if required or isinstance(default, attrs.Factory) else default  # type: ignore[arg-type]
+    )
+    return FieldSpec(
+        name=attribute.name,
+        annotation=attribute.type,
+        required=required,
+        # A None default admits None, whatever the annotation says.
+        none_ok=check.none_ok or (not required and default is None),
+        doc=str(attribute.metadata.get(_META_KEY, "")),
+        default=plain_default,
+        domain=check.domain.name if check.domain else None,
+        sensitive=bool(check.domain and check.domain.sensitive),
+    )
+
+
+def _install(cls: type[Any], spec: PayloadSpec) -> None:
+    """Generate and set ``cls.__init__`` and ``cls.__repr__``."""
+    # Recompiled on domain declarations, so read the current checks.
+    checks = {
+        a.name: compile_check(a.type, i) for i, a in enumerate(attrs.fields(cls))
+    }
+    init = _make_init(cls, spec, checks)
+    cls.__init__ = init  # type: ignore[misc]
+    cls.__repr__ = _make_repr(cls, spec)  # type: ignore[method-assign]
+
+
+def _make_init(
+    cls: type[Any], spec: PayloadSpec, checks: Mapping[str, Check]
+) -> Callable[..., None]:
+    ns: dict[str, Any] = {
+        "_ce_MISSING": MISSING,
+        "_ce_fail": _fail,
+        "_ce_spec": spec,
+        "_ce_checks": checks,
+    }
+    params: list[str] = []
+    prologue: list[str] = []
+    conditions: list[str] = []
+    setters: list[str] = []
+    epilogue: list[str] = []
+    attributes = {a.name: a for a in attrs.fields(cls)}
+    for fs in spec.fields:
+        name = fs.name
+        attribute = attributes[name]
+        check = checks[name]
+        default = attribute.default
+        if default is attrs.NOTHING:
+            params.append(f"{name}=_ce_MISSING")
+            conditions.append(f"{name} is _ce_MISSING")
+        elif isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+            params.append(f"{name}=_ce_MISSING")
+            ns[f"_ce_factory_{name}"] = default.factory
+            prologue.append(f"    if {name} is _ce_MISSING: {name} = _ce_factory_{name}()")
+        elif default is None:
+            params.append(f"{name}=None")
+        else:
+            ns[f"_ce_default_{name}"] = default
+            params.append(f"{name}=_ce_default_{name}")
+        if attribute.converter is not None:
+            ns[f"_ce_convert_{name}"] = attribute.converter
+            prologue.append(
+                f"    if {name} is not _ce_MISSING: {name} = _ce_convert_{name}({name})"
+            )
+        ns.update(check.namespace)
+        if not fs.none_ok:
+            conditions.append(f"{name} is None")
+        if check.expr is not None:
+            expr = check.expr.format(v=name)
+            conditions.append(
+                f"({name} is not None and {expr})" if fs.none_ok else expr
+            )
+        ns[f"_ce_set_{name}"] = cls.__dict__[name].__set__
+        setters.append(f"    _ce_set_{name}(self, {name})")
+        if attribute.validator is not None:
+            ns[f"_ce_validate_{name}"] = attribute.validator
+            ns[f"_ce_attr_{name}"] = attribute
+            epilogue.append(f"        _ce_validate_{name}(self, _ce_attr_{name}, {name})")
+
+    values = "{" + ", ".join(f"{n!r}: {n}" for n in spec.field_names) + "}"
+    lines = [
+        "def __init__(self, *_ce_args, "
+        + "".join(f"{p}, " for p in params)
+        + "**_ce_unknown):",
+        *prologue,
+        "    if "
+        + " or ".join(["_ce_args", "_ce_unknown", *conditions])
+        + ":",
+        f"        _ce_fail(_ce_spec, _ce_checks, _ce_args, _ce_unknown, {values})",
+        *setters,
+    ]
+    if epilogue:
+        lines += [
+            "    try:",
+            *epilogue,
+            "    except (TypeError, ValueError):",
+            f"        _ce_fail(_ce_spec, _ce_checks, (), {{}}, {values})",
+        ]
+    if hasattr(cls, "__attrs_post_init__"):
+        lines.append("    self.__attrs_post_init__()")
+    source = "\n".join(lines) + "\n"
+    init = _compile(source, ns, cls, "__init__")
+    init.__signature__ = _signature(spec)  # type: ignore[attr-defined]
+    return init
+
+
+def _signature(spec: PayloadSpec) -> inspect.Signature:
+    params = [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    for fs in spec.fields:
+        default = (
+            inspect.Parameter.empty
+            if fs.required
+            else (fs.default if fs.default is not attrs.NOTHING else MISSING)
+        )
+        params.append(
+            inspect.Parameter(
+                fs.name,
+                inspect.Parameter.KEYWORD_ONLY,
+                default=default,
+                annotation=fs.annotation,
+            )
+        )
+    return inspect.Signature(params, return_annotation=None)
+
+
+def _make_repr(cls: type[Any], spec: PayloadSpec) -> Callable[[Any], str]:
+    attributes = {a.name: a for a in attrs.fields(cls)}
+    ns: dict[str, Any] = {"_ce_type_only": _type_only}
+    parts: list[str] = []
+    for fs in spec.fields:
+        shown = attributes[fs.name].repr
+        if shown is False:
+            continue
+        if callable(shown):
+            ns[f"_ce_repr_{fs.name}"] = shown
+            parts.append(f"{fs.name}={{_ce_repr_{fs.name}(self.{fs.name})}}")
+        elif fs.sensitive:
+            parts.append(f"{fs.name}={{_ce_type_only(self.{fs.name})}}")
+        else:
+            parts.append(f"{fs.name}={{self.{fs.name}!r}}")
+    body = ", ".join(parts)
+    source = (
+        "def __repr__(self):\n"
+        f"    return f'{cls.__qualname__}({body})'\n"
+    )
+    return _compile(source, ns, cls, "__repr__")
+
+
+def _type_only(value: object) -> str:
+    return "None" if value is None else f"<{type(value).__qualname__}>"
+
+
+def _compile(
+    source: str, ns: dict[str, Any], cls: type[Any], method: str
+) -> Callable[..., Any]:
+    filename = f"<commerce_events generated {method} {cls.__module__}.{cls.__qualname__}>"
+    # Registering the source lets tracebacks and debuggers show generated lines.
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    code = compile(source, filename, "exec")
+    exec(code, ns)  # noqa: S102
+    function: types.FunctionType = ns[method]
+    function.__qualname__ = f"{cls.__qualname__}.{method}"
+    function.__module__ = cls.__module__
+    return function
+
+
+def _fail(
+    spec: PayloadSpec,
+    checks: Mapping[str, Check],
+    args: tuple[Any, ...],
+    unknown: Mapping[str, Any],
+    values: Mapping[str, Any],
+) -> typing.NoReturn:
+    """Explain every problem with a payload's arguments, then raise."""
+    problems: dict[str, str] = {}
+    valid: dict[str, Any] = {}
+    for fs in spec.fields:
+        value = values[fs.name]
+        check = checks[fs.name]
+        if value is MISSING:
+            problems[fs.name] = f"missing (required, expected {check.expect})"
+        elif value is None:
+            if not fs.none_ok:
+                problems[fs.name] = f"must not be None (expected {check.expect})"
+            else:
+                valid[fs.name] = value
+        elif not check.accepts(value):
+            shown = _type_only(value) if fs.sensitive else _short_repr(value)
+            problems[fs.name] = (
+                f"expected {check.expect}, got {shown} ({type(value).__qualname__})"
+            )
+        else:
+            valid[fs.name] = value
+    problems.update(_validator_problems(spec, valid))
+    known = ", ".join(spec.field_names) or "none"
+    for extra in unknown:
+        problems[extra] = f"unknown field (the fields are: {known})"
+    if args:
+        problems["<positional>"] = (
+            f"{len(args)} positional argument(s) given; pass fields by keyword"
+        )
+    raise PayloadError(spec.name, spec.payload_type, problems) from None
+
+
+def _validator_problems(spec: PayloadSpec, valid: Mapping[str, Any]) -> dict[str, str]:
+    # Validators get a stand-in instance carrying the values that passed their
+    # type checks, so that every failing field is reported at once.
+    stand_in = types.SimpleNamespace(**valid)
+    problems: dict[str, str] = {}
+    for attribute in attrs.fields(spec.payload_type):
+        if attribute.validator is None or attribute.name not in valid:
+            continue
+        value = valid[attribute.name]
+        try:
+            attribute.validator(stand_in, attribute, value)
+        except Exception as exc:  # noqa: BLE001 - any validator failure is reported
+            problems[attribute.name] = _validator_message(exc)
+    return problems
+
+
+def _validator_message(exc: BaseException) -> str:
+    if exc.args and isinstance(exc.args[0], str):
+        return exc.args[0]
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _short_repr(value: object, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

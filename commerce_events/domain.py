@@ -1,0 +1,47 @@
+"""Domain objects: declare the shop's own classes for validation.
+
+Payload fields such as ``product`` or ``order`` hold the application's own
+objects. Until their classes are declared, any non-``None`` object is accepted;
+after ``declare_domain_classes(product=myshop.Product)`` validation also checks
+``isinstance``. The aliases below (``Product``, ``User``, ...) are what the
+built-in catalogue annotates its fields with; custom events can use them too,
+or define new domains with :class:`Domain`::
+
+    Customer = Annotated[Any, Domain("customer", "A loyalty-scheme member.")]
+
+.. versionadded:: 0.1.0
+"""
+
+from __future__ import annotations
+
+from ._domain import (
+    Basket,
+    Domain,
+    Line,
+    Order,
+    Product,
+    Request,
+    Response,
+    Review,
+    User,
+    View,
+    Voucher,
+    declare_domain_classes,
+    domain_classes,
+)
+
+__all__ = [
+    "Basket",
+    "Domain",
+    "Line",
+    "Order",
+    "Product",
+    "Request",
+    "Response",
+    "Review",
+    "User",
+    "View",
+    "Voucher",
+    "declare_domain_classes",
+    "domain_classes",
+]

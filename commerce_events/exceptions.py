@@ -1,0 +1,333 @@
+"""Exceptions raised by commerce_events.
+
+Every exception derives from :class:`CommerceEventsError`, and each one also
+derives from the builtin that fits it, so ``except TypeError`` keeps working for
+code that does not know about this library.
+
+Factored out of the implementation modules to avoid import loops.
+
+.. versionadded:: 0.1.0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Self
+
+__all__ = [
+    "CommerceEventsError",
+    "DomainClassError",
+    "DuplicateEventError",
+    "EventDefinitionError",
+    "NotAPayloadError",
+    "PayloadError",
+    "SubscriberError",
+    "SubscriberSignatureError",
+    "UnknownDomainError",
+    "UnknownEventError",
+]
+
+
+class CommerceEventsError(Exception):
+    """Base class of every exception raised by commerce_events.
+
+    .. versionadded:: 0.1.0
+    """
+
+
+class PayloadError(CommerceEventsError, TypeError, ValueError):
+    """The arguments of an event are invalid: nothing was delivered.
+
+    Raised when a payload is built (``ProductViewed(...)``) or sent
+    (``signal.send(sender, **kwargs)``) with missing, unknown, ``None`` where not
+    allowed, or wrongly typed arguments, or with values that fail a field's
+    validators. One exception lists *every* offending field.
+
+    It is both a :class:`TypeError` (what Python raises for a bad call) and a
+    :class:`ValueError` (what attrs validators raise), so existing handlers for
+    either keep catching it.
+
+    Attributes:
+        event: The name of the event (``"product_viewed"``).
+        payload_type: The payload class.
+        fields: Offending field name -> what is wrong with it, in field order,
+            unknown arguments last.
+
+    .. versionadded:: 0.1.0
+    """
+
+    event: str
+    payload_type: type[Any]
+    fields: Mapping[str, str]
+
+    def __init__(
+        self, event: str, payload_type: type[Any], fields: Mapping[str, str]
+    ) -> None:
+        self.event = event
+        self.payload_type = payload_type
+        self.fields = dict(fields)
+        lines = "\n".join(f"  - {name}: {why}" for name, why in self.fields.items())
+        noun = "argument" if len(self.fields) == 1 else "arguments"
+        msg = (
+            f"{payload_type.__name__} ({event!r}) got {len(self.fields)} invalid "
+            f"{noun}:\n{lines}"
+        )
+        super().__init__(msg)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.event, self.payload_type, self.fields))
+
+
+class NotAPayloadError(CommerceEventsError, TypeError):
+    """``emit`` was given an object that is not a registered payload.
+
+    Attributes:
+        value: The object that was passed.
+
+    .. versionadded:: 0.1.0
+    """
+
+    value: object
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+        msg = (
+            f"emit() takes a registered event payload (such as "
+            f"ProductViewed(...)), got {type(value).__qualname__}: {value!r}"
+        )
+        super().__init__(msg)
+
+
+class UnknownEventError(CommerceEventsError, LookupError):
+    """No event is registered under this name.
+
+    Unlike :meth:`blinker.Namespace.signal`, looking up a name never creates an
+    empty signal, so a typo fails loudly.
+
+    Attributes:
+        event: The name that was looked up.
+        known: The names that are registered.
+
+    .. versionadded:: 0.1.0
+    """
+
+    event: str
+    known: tuple[str, ...]
+
+    def __init__(self, event: str, known: Sequence[str] = ()) -> None:
+        self.event = event
+        self.known = tuple(sorted(known))
+        msg = f"no event is registered as {event!r}"
+        close = [name for name in self.known if _similar(event, name)]
+        if close:
+            msg += f"; did you mean {', '.join(map(repr, close))}?"
+        super().__init__(msg)
+
+    def __str__(self) -> str:
+        # LookupError would otherwise repr() the message like a KeyError key.
+        return str(self.args[0])
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.event, self.known))
+
+
+class DuplicateEventError(CommerceEventsError, ValueError):
+    """An event name (or alias) is already registered.
+
+    Attributes:
+        event: The name that is taken.
+        existing: The payload class already registered under it.
+
+    .. versionadded:: 0.1.0
+    """
+
+    event: str
+    existing: type[Any]
+
+    def __init__(self, event: str, existing: type[Any]) -> None:
+        self.event = event
+        self.existing = existing
+        msg = (
+            f"the event name {event!r} is already registered by "
+            f"{existing.__module__}.{existing.__qualname__}"
+        )
+        super().__init__(msg)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.event, self.existing))
+
+
+class EventDefinitionError(CommerceEventsError, TypeError):
+    """A payload class cannot be made into an event as written.
+
+    For example a field is named ``sender`` (reserved for the emitter), starts
+    with an underscore, or has an annotation that cannot be resolved.
+
+    Attributes:
+        event: The name the class was to be registered under.
+        fields: Offending field name -> what is wrong with it.
+
+    .. versionadded:: 0.1.0
+    """
+
+    event: str
+    fields: Mapping[str, str]
+
+    def __init__(self, event: str, fields: Mapping[str, str]) -> None:
+        self.event = event
+        self.fields = dict(fields)
+        lines = "\n".join(f"  - {name}: {why}" for name, why in self.fields.items())
+        super().__init__(f"cannot define event {event!r}:\n{lines}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.event, self.fields))
+
+
+class UnknownDomainError(CommerceEventsError, LookupError):
+    """No domain (``product``, ``user``, ...) is known under this name.
+
+    Attributes:
+        domain: The name that was given.
+        known: The known domain names.
+
+    .. versionadded:: 0.1.0
+    """
+
+    domain: str
+    known: tuple[str, ...]
+
+    def __init__(self, domain: str, known: Sequence[str] = ()) -> None:
+        self.domain = domain
+        self.known = tuple(sorted(known))
+        super().__init__(
+            f"no domain is known as {domain!r}; known: {', '.join(self.known)}"
+        )
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.domain, self.known))
+
+
+class DomainClassError(CommerceEventsError, TypeError):
+    """A domain was declared with something that is not a class.
+
+    Attributes:
+        domain: The domain's name.
+        value: What was given instead of a class or a tuple of classes.
+
+    .. versionadded:: 0.1.0
+    """
+
+    domain: str
+    value: object
+
+    def __init__(self, domain: str, value: object) -> None:
+        self.domain = domain
+        self.value = value
+        super().__init__(
+            f"domain {domain!r} must be declared with a class or a tuple of "
+            f"classes, got {value!r}"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.domain, self.value))
+
+
+class SubscriberSignatureError(CommerceEventsError, TypeError):
+    """A subscriber cannot accept what the event delivers.
+
+    Raised by ``subscribe`` and ``signal.connect``, never while emitting: a typed
+    subscriber must take the payload as its one required positional argument
+    (and, if annotated, be annotated with that payload class); an Oscar-style
+    receiver must accept ``(sender, **fields)``.
+
+    Attributes:
+        event: The name of the event.
+        subscriber: The rejected callable.
+        reason: Why it was rejected.
+
+    .. versionadded:: 0.1.0
+    """
+
+    event: str
+    subscriber: Callable[..., Any]
+    reason: str
+
+    def __init__(
+        self, event: str, subscriber: Callable[..., Any], reason: str
+    ) -> None:
+        self.event = event
+        self.subscriber = subscriber
+        self.reason = reason
+        name = getattr(subscriber, "__qualname__", repr(subscriber))
+        super().__init__(f"{name} cannot subscribe to {event!r}: {reason}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.event, self.subscriber, self.reason))
+
+
+class SubscriberError(ExceptionGroup[Exception], CommerceEventsError):  # noqa: N818
+    """One or more subscribers raised while an event was delivered.
+
+    Raised after *every* subscriber has run, so one failing subscriber never
+    keeps the others from the event. Its members are the original exceptions,
+    each with a note naming the subscriber and the event; ``failures`` pairs
+    them with the subscribers that raised them.
+
+    Only subscribers whose failure policy is ``"raise"`` (the default) end up
+    here; those with ``"log"`` are logged on the ``commerce_events`` logger.
+
+    Attributes:
+        event: The name of the event.
+        payload: The payload that was being delivered.
+        failures: ``(subscriber, exception)`` pairs, in delivery order.
+
+    .. versionadded:: 0.1.0
+    """
+
+    event: str
+    payload: object
+    failures: tuple[tuple[Callable[..., Any], Exception], ...]
+
+    def __new__(
+        cls,
+        event: str,
+        payload: object,
+        failures: Sequence[tuple[Callable[..., Any], Exception]],
+    ) -> Self:
+        count = len(failures)
+        noun = "subscriber" if count == 1 else "subscribers"
+        msg = f"{count} {noun} of {event!r} failed"
+        self = super().__new__(cls, msg, [exc for _, exc in failures])
+        self.event = event
+        self.payload = payload
+        self.failures = tuple(failures)
+        return self
+
+    def __init__(
+        self,
+        event: str,
+        payload: object,
+        failures: Sequence[tuple[Callable[..., Any], Exception]],
+    ) -> None:
+        count = len(failures)
+        noun = "subscriber" if count == 1 else "subscribers"
+        super().__init__(
+            f"{count} {noun} of {event!r} failed", [exc for _, exc in failures]
+        )
+
+    def derive(self, excs: Sequence[Exception]) -> SubscriberError:  # type: ignore[override]
+        """Keep the structured attributes when the group is split (``except*``)."""
+        kept = [(sub, exc) for sub, exc in self.failures if exc in excs]
+        return SubscriberError(self.event, self.payload, kept)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.event, self.payload, self.failures))
+
+
+def _similar(a: str, b: str) -> bool:
+    from difflib import SequenceMatcher
+
+    return SequenceMatcher(None, a, b).ratio() >= 0.75
