@@ -7,7 +7,17 @@ signals documentation.
 
 from __future__ import annotations
 
-from ._domain import Basket, Order, Product, Request, Response, Review, User, View, Voucher
+from ._domain import (
+    Basket,
+    Order,
+    Product,
+    Request,
+    Response,
+    Review,
+    User,
+    View,
+    Voucher,
+)
 from ._payload import field
 from ._registry import event
 

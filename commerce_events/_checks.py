@@ -150,8 +150,8 @@ def _container_test(origin: Any, args: tuple[Any, ...]) -> Callable[[Any], bool]
         )
     if issubclass(outer, cabc.Mapping):
         key, value = _element_test(args[0]), _element_test(args[-1])
-        return lambda v: isinstance(v, outer) and all(
-            key(k) and value(x) for k, x in v.items()
+        return lambda v: (
+            isinstance(v, outer) and all(key(k) and value(x) for k, x in v.items())
         )
     item = _element_test(args[0])
     if outer is cabc.Iterable:
@@ -224,7 +224,9 @@ def compile_check(annotation: Any, index: int) -> Check:
         return any(t(v) for t in tests)
 
     fname = f"_ce_c{index}"
-    return Check(none_ok, f"not {fname}({{v}})", {fname: accepts_any}, accepts_any, expect)
+    return Check(
+        none_ok, f"not {fname}({{v}})", {fname: accepts_any}, accepts_any, expect
+    )
 
 
 def _member_test(tp: Any) -> Callable[[Any], bool]:

@@ -18,7 +18,10 @@ __all__ = ["main"]
 def _table(rows: Sequence[Sequence[str]], indent: str = "  ") -> list[str]:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return [
-        indent + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        indent
+        + "  ".join(
+            cell.ljust(width) for cell, width in zip(row, widths, strict=True)
+        ).rstrip()
         for row in rows
     ]
 
@@ -37,10 +40,22 @@ def format_catalog(specs: Sequence[PayloadSpec]) -> str:
         rows = [["field", "accepts", "presence", "doc"]]
         for fs in spec.fields:
             need = "required" if fs.required else "optional"
-            rows.append([fs.name, fs.expect + (" | None" if fs.none_ok and "None" not in fs.expect else ""), need, fs.doc])
+            rows.append(
+                [
+                    fs.name,
+                    fs.expect
+                    + (" | None" if fs.none_ok and "None" not in fs.expect else ""),
+                    need,
+                    fs.doc,
+                ]
+            )
         lines.extend(_table(rows))
         lines.append("")
     return "\n".join(lines)
+
+
+def _dotted(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 def catalog_as_json(specs: Sequence[PayloadSpec]) -> list[dict[str, object]]:
@@ -49,7 +64,7 @@ def catalog_as_json(specs: Sequence[PayloadSpec]) -> list[dict[str, object]]:
         {
             "name": spec.name,
             "aliases": list(spec.aliases),
-            "payload_type": f"{spec.payload_type.__module__}.{spec.payload_type.__qualname__}",
+            "payload_type": _dotted(spec.payload_type),
             "doc": spec.doc,
             "fields": [
                 {
@@ -75,7 +90,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         description="Inspect the commerce_events catalogue.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    show = commands.add_parser("catalog", help="list every registered event and its fields")
+    show = commands.add_parser(
+        "catalog", help="list every registered event and its fields"
+    )
     show.add_argument("--format", choices=("text", "json"), default="text")
     show.add_argument(
         "--import",

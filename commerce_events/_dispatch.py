@@ -88,7 +88,9 @@ def _check_policy(on_error: object) -> None:
         raise ValueError(msg)
 
 
-def set_default_on_error(on_error: OnError, payload_type: type[Any] | None = None) -> None:
+def set_default_on_error(
+    on_error: OnError, payload_type: type[Any] | None = None
+) -> None:
     """Set the failure policy used where a subscription does not set its own.
 
     Resolution order when a subscriber fails: the subscription's ``on_error``,
@@ -120,10 +122,22 @@ def signal_for_type(payload_type: type[Any]) -> EventSignal:
 class _Subscription:
     """One receiver's options on one signal; its senders live in blinker's maps."""
 
-    __slots__ = ("on_error", "priority", "receiver_id", "sender_classes", "seq", "typed")
+    __slots__ = (
+        "on_error",
+        "priority",
+        "receiver_id",
+        "sender_classes",
+        "seq",
+        "typed",
+    )
 
     def __init__(
-        self, receiver_id: object, *, typed: bool, priority: int, on_error: OnError | None
+        self,
+        receiver_id: object,
+        *,
+        typed: bool,
+        priority: int,
+        on_error: OnError | None,
     ) -> None:
         self.receiver_id = receiver_id
         self.typed = typed
@@ -170,7 +184,7 @@ class EventSignal(blinker.NamedSignal):
 
     # -- blinker's muting flag drives the plan too ---------------------------
 
-    @property  # type: ignore[override]
+    @property
     def is_muted(self) -> bool:
         """Whether blinker's (process-wide) :meth:`muted` is in effect."""
         return self._muted
@@ -187,7 +201,7 @@ class EventSignal(blinker.NamedSignal):
         self,
         receiver: F,
         sender: Any = ANY,
-        weak: bool | None = None,
+        weak: bool | None = None,  # noqa: FBT001 - blinker's signature
         *,
         priority: int = 0,
         on_error: OnError | None = None,
@@ -209,25 +223,29 @@ class EventSignal(blinker.NamedSignal):
             SubscriberSignatureError: The receiver cannot accept the event.
         """
         self._check_oscar_receiver(receiver)
-        self._add(receiver, sender, weak, typed=False, priority=priority, on_error=on_error)
+        self._add(
+            receiver, sender, weak, typed=False, priority=priority, on_error=on_error
+        )
         return receiver
 
     def _subscribe_typed(
         self,
         subscriber: Callable[..., Any],
         sender: Any,
-        weak: bool | None,
+        weak: bool | None,  # noqa: FBT001 - mirrors connect()
         priority: int,
         on_error: OnError | None,
     ) -> None:
         self._check_typed_subscriber(subscriber)
-        self._add(subscriber, sender, weak, typed=True, priority=priority, on_error=on_error)
+        self._add(
+            subscriber, sender, weak, typed=True, priority=priority, on_error=on_error
+        )
 
     def _add(
         self,
         receiver: Callable[..., Any],
         sender: Any,
-        weak: bool | None,
+        weak: bool | None,  # noqa: FBT001 - mirrors connect()
         *,
         typed: bool,
         priority: int,
@@ -243,7 +261,9 @@ class EventSignal(blinker.NamedSignal):
         with self._lock:
             record = self._records.get(receiver_id)
             if record is not None and record.typed != typed:
-                how = "a typed subscriber" if record.typed else "an Oscar-style receiver"
+                how = (
+                    "a typed subscriber" if record.typed else "an Oscar-style receiver"
+                )
                 raise SubscriberSignatureError(
                     self.name, receiver, f"it is already connected as {how}"
                 )
@@ -310,11 +330,11 @@ class EventSignal(blinker.NamedSignal):
     def _rebuild(self) -> None:
         by_receiver = self._by_receiver
         # A record lives while blinker has its receiver connected to a sender.
-        for receiver_id in [
-            rid for rid in self._records if not by_receiver.get(rid)
-        ]:
+        for receiver_id in [rid for rid in self._records if not by_receiver.get(rid)]:
             del self._records[receiver_id]
-        self._ordered = tuple(sorted(self._records.values(), key=_Subscription.sort_key))
+        self._ordered = tuple(
+            sorted(self._records.values(), key=_Subscription.sort_key)
+        )
         self._sender_ids = frozenset(
             sid for sid, bucket in self._by_sender.items() if sid != _ANY_ID and bucket
         )
@@ -340,7 +360,11 @@ class EventSignal(blinker.NamedSignal):
             sender_id = make_id(sender)
             # Keyed by type for senders without their own subscriptions, so a
             # new view instance per request does not grow the cache.
-            key = ("id", sender_id) if sender_id in self._sender_ids else ("type", type(sender))
+            key = (
+                ("id", sender_id)
+                if sender_id in self._sender_ids
+                else ("type", type(sender))
+            )
         else:
             sender_id = None
             key = None
@@ -378,7 +402,7 @@ class EventSignal(blinker.NamedSignal):
 
     # -- delivering ----------------------------------------------------------
 
-    def send(  # type: ignore[override]
+    def send(
         self,
         *args: Any,
         _async_wrapper: Any = None,
@@ -411,7 +435,7 @@ class EventSignal(blinker.NamedSignal):
         self._deliver(payload, sender, results)
         return results
 
-    async def send_async(  # type: ignore[override]
+    async def send_async(
         self,
         *args: Any,
         _sync_wrapper: Any = None,
@@ -433,7 +457,7 @@ class EventSignal(blinker.NamedSignal):
         failures: list[tuple[Callable[..., Any], Exception]] | None = None
         fields: dict[str, Any] | None = None
         for target, kind, _record in self._plan_for(sender):
-            if kind == _TYPED_WEAK or kind == _OSCAR_WEAK:  # noqa: PLR1714
+            if kind in (_TYPED_WEAK, _OSCAR_WEAK):
                 receiver = target()
                 if receiver is None:
                     continue
@@ -622,13 +646,15 @@ def _isolated_state() -> Iterator[None]:
 
 
 def _reject_async(event: str, subscriber: Callable[..., Any]) -> None:
-    if inspect.iscoroutinefunction(subscriber) or inspect.isasyncgenfunction(subscriber):
+    if inspect.iscoroutinefunction(subscriber) or inspect.isasyncgenfunction(
+        subscriber
+    ):
         raise SubscriberSignatureError(
             event, subscriber, "async subscribers are not supported yet"
         )
 
 
-def _signature(fn: Callable[..., Any]) -> inspect.Signature | None:
+def _signature(fn: object) -> inspect.Signature | None:
     if not callable(fn):
         msg = f"subscribers must be callable, got {fn!r}"
         raise TypeError(msg)

@@ -90,6 +90,7 @@ def declare_domain_classes(**classes: type[Any] | tuple[type[Any], ...] | None) 
     .. versionadded:: 0.1.0
     """
     resolved: dict[str, tuple[type[Any], ...] | None] = {}
+    value: object
     for name, value in classes.items():
         if name not in _known:
             raise UnknownDomainError(name, tuple(_known))
@@ -101,11 +102,11 @@ def declare_domain_classes(**classes: type[Any] | tuple[type[Any], ...] | None) 
             raise DomainClassError(name, value)
         resolved[name] = members
     with _lock:
-        for name, members in resolved.items():
-            if members is None:
+        for name, declared in resolved.items():
+            if declared is None:
                 _declared.pop(name, None)
             else:
-                _declared[name] = members
+                _declared[name] = declared
         callbacks = list(_on_change)
     for callback in callbacks:
         callback()
@@ -120,7 +121,7 @@ def domain_classes() -> Mapping[str, tuple[type[Any], ...]]:
         return dict(_declared)
 
 
-def _on_declaration(callback: Callable[[], None]) -> None:
+def on_declaration(callback: Callable[[], None]) -> None:
     with _lock:
         _on_change.append(callback)
 

@@ -175,8 +175,7 @@ def build_payload_class(
                 f"payload classes cannot inherit from attrs classes "
                 f"({base.__qualname__}); declare the fields on the class itself"
             )
-    own = cls.__dict__.get("__annotations__", {})
-    for fname in own:
+    for fname in inspect.get_annotations(cls):
         if fname.startswith("_"):
             problems[fname] = "field names cannot start with an underscore"
         elif fname in _RESERVED:
@@ -186,23 +185,21 @@ def build_payload_class(
     if problems:
         raise EventDefinitionError(name, problems)
 
-    built = attrs.frozen(
+    built: Any = attrs.frozen(
         cls, slots=True, kw_only=True, init=False, repr=False, weakref_slot=False
     )
     try:
         attrs.resolve_types(built, include_extras=True)
-    except Exception as exc:  # NameError, TypeError from a bad annotation
+    except Exception as exc:  # noqa: BLE001 - NameError, TypeError, ... from annotations
         raise EventDefinitionError(
             name, {"<annotations>": f"cannot resolve annotations: {exc}"}
         ) from None
 
     checks: dict[str, Check] = {}
     for index, attribute in enumerate(attrs.fields(built)):
-        if attribute.default is not attrs.NOTHING and isinstance(
-            attribute.default, attrs.Factory  # type: ignore[arg-type]
-        ):
-            if attribute.default.takes_self:
-                problems[attribute.name] = "factories with takes_self are not supported"
+        default = attribute.default
+        if isinstance(default, attrs.Factory) and default.takes_self:  # type: ignore[arg-type]
+            problems[attribute.name] = "factories with takes_self are not supported"
         try:
             checks[attribute.name] = compile_check(attribute.type, index)
         except UnsupportedAnnotation as exc:
@@ -219,10 +216,11 @@ def build_payload_class(
     )
     setattr(built, _SPEC_ATTR, spec)
     _install(built, spec)
+    result: type[T] = built
     if any(f.domain is not None for f in spec.fields):
         # Declaring domain classes later recompiles the checks.
-        _domain._on_declaration(lambda: _install(built, spec))
-    return built, spec
+        _domain.on_declaration(lambda: _install(built, spec))
+    return result, spec
 
 
 def _field_spec(attribute: attrs.Attribute[Any], check: Check) -> FieldSpec:
@@ -247,12 +245,11 @@ def _field_spec(attribute: attrs.Attribute[Any], check: Check) -> FieldSpec:
 def _install(cls: type[Any], spec: PayloadSpec) -> None:
     """Generate and set ``cls.__init__`` and ``cls.__repr__``."""
     # Recompiled on domain declarations, so read the current checks.
-    checks = {
-        a.name: compile_check(a.type, i) for i, a in enumerate(attrs.fields(cls))
-    }
+    checks = {a.name: compile_check(a.type, i) for i, a in enumerate(attrs.fields(cls))}
     init = _make_init(cls, spec, checks)
-    cls.__init__ = init  # type: ignore[misc]
-    cls.__repr__ = _make_repr(cls, spec)  # type: ignore[method-assign]
+    # Assigned through setattr: mypy rightly forbids replacing methods.
+    setattr(cls, "__init__", init)  # noqa: B010
+    setattr(cls, "__repr__", _make_repr(cls, spec))  # noqa: B010
 
 
 def _make_init(
@@ -281,7 +278,9 @@ def _make_init(
         elif isinstance(default, attrs.Factory):  # type: ignore[arg-type]
             params.append(f"{name}=_ce_MISSING")
             ns[f"_ce_factory_{name}"] = default.factory
-            prologue.append(f"    if {name} is _ce_MISSING: {name} = _ce_factory_{name}()")
+            prologue.append(
+                f"    if {name} is _ce_MISSING: {name} = _ce_factory_{name}()"
+            )
         elif default is None:
             params.append(f"{name}=None")
         else:
@@ -305,7 +304,9 @@ def _make_init(
         if attribute.validator is not None:
             ns[f"_ce_validate_{name}"] = attribute.validator
             ns[f"_ce_attr_{name}"] = attribute
-            epilogue.append(f"        _ce_validate_{name}(self, _ce_attr_{name}, {name})")
+            epilogue.append(
+                f"        _ce_validate_{name}(self, _ce_attr_{name}, {name})"
+            )
 
     values = "{" + ", ".join(f"{n!r}: {n}" for n in spec.field_names) + "}"
     lines = [
@@ -313,9 +314,7 @@ def _make_init(
         + "".join(f"{p}, " for p in params)
         + "**_ce_unknown):",
         *prologue,
-        "    if "
-        + " or ".join(["_ce_args", "_ce_unknown", *conditions])
-        + ":",
+        "    if " + " or ".join(["_ce_args", "_ce_unknown", *conditions]) + ":",
         f"        _ce_fail(_ce_spec, _ce_checks, _ce_args, _ce_unknown, {values})",
         *setters,
     ]
@@ -369,10 +368,7 @@ def _make_repr(cls: type[Any], spec: PayloadSpec) -> Callable[[Any], str]:
         else:
             parts.append(f"{fs.name}={{self.{fs.name}!r}}")
     body = ", ".join(parts)
-    source = (
-        "def __repr__(self):\n"
-        f"    return f'{cls.__qualname__}({body})'\n"
-    )
+    source = f"def __repr__(self):\n    return f'{cls.__qualname__}({body})'\n"
     return _compile(source, ns, cls, "__repr__")
 
 
@@ -383,7 +379,9 @@ def _type_only(value: object) -> str:
 def _compile(
     source: str, ns: dict[str, Any], cls: type[Any], method: str
 ) -> Callable[..., Any]:
-    filename = f"<commerce_events generated {method} {cls.__module__}.{cls.__qualname__}>"
+    filename = (
+        f"<commerce_events generated {method} {cls.__module__}.{cls.__qualname__}>"
+    )
     # Registering the source lets tracebacks and debuggers show generated lines.
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     code = compile(source, filename, "exec")

@@ -9,6 +9,7 @@ registered the same way: with :func:`event`.
 from __future__ import annotations
 
 import threading
+import typing
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar, dataclass_transform
 
@@ -41,13 +42,13 @@ class EventNamespace(blinker.Namespace):
     def __missing__(self, name: str) -> EventSignal:
         raise UnknownEventError(name, list(self))
 
-    def signal(self, name: str, doc: str | None = None) -> EventSignal:  # type: ignore[override]
+    def signal(self, name: str, doc: str | None = None) -> EventSignal:
         """Return the signal registered as *name*.
 
         Raises:
             UnknownEventError: Nothing is registered as *name*.
         """
-        return self[name]  # type: ignore[return-value]
+        return self[name]
 
     def __getitem__(self, name: str) -> EventSignal:
         return super().__getitem__(name)  # type: ignore[return-value]
@@ -118,7 +119,9 @@ def event(
         with _lock:
             for candidate in names:
                 if candidate in namespace:
-                    existing = dict.__getitem__(namespace, candidate)
+                    existing = typing.cast(
+                        "EventSignal", dict.get(namespace, candidate)
+                    )
                     raise DuplicateEventError(candidate, existing.payload_type)
             built, spec = build_payload_class(cls, name, tuple(aliases))
             event_signal = EventSignal(spec, on_error)

@@ -255,9 +255,7 @@ class SubscriberSignatureError(CommerceEventsError, TypeError):
     subscriber: Callable[..., Any]
     reason: str
 
-    def __init__(
-        self, event: str, subscriber: Callable[..., Any], reason: str
-    ) -> None:
+    def __init__(self, event: str, subscriber: Callable[..., Any], reason: str) -> None:
         self.event = event
         self.subscriber = subscriber
         self.reason = reason
@@ -268,7 +266,7 @@ class SubscriberSignatureError(CommerceEventsError, TypeError):
         return (type(self), (self.event, self.subscriber, self.reason))
 
 
-class SubscriberError(ExceptionGroup[Exception], CommerceEventsError):  # noqa: N818
+class SubscriberError(ExceptionGroup[Exception], CommerceEventsError):
     """One or more subscribers raised while an event was delivered.
 
     Raised after *every* subscriber has run, so one failing subscriber never
@@ -327,7 +325,10 @@ class SubscriberError(ExceptionGroup[Exception], CommerceEventsError):  # noqa: 
         return (type(self), (self.event, self.payload, self.failures))
 
 
+_SIMILAR = 0.75  # close enough to suggest as a typo fix
+
+
 def _similar(a: str, b: str) -> bool:
     from difflib import SequenceMatcher
 
-    return SequenceMatcher(None, a, b).ratio() >= 0.75
+    return SequenceMatcher(None, a, b).ratio() >= _SIMILAR
