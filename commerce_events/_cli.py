@@ -84,7 +84,7 @@ def catalog_as_json(specs: Sequence[PayloadSpec]) -> list[dict[str, object]]:
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     """Run the command line; return the exit status."""
-    out = out or sys.stdout
+    stream = out if out is not None else sys.stdout
     parser = argparse.ArgumentParser(
         prog="python -m commerce_events",
         description="Inspect the commerce_events catalogue.",
@@ -109,8 +109,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         importlib.import_module(module)
     specs = catalog()
     if args.format == "json":
-        json.dump(catalog_as_json(specs), out, indent=2)
-        out.write("\n")
+        json.dump(catalog_as_json(specs), stream, indent=2)
+        stream.write("\n")
     else:
-        out.write(format_catalog(specs))
+        stream.write(format_catalog(specs))
     return 0

@@ -20,7 +20,7 @@ import typing
 import weakref
 from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
-from typing import Any, Final, Literal, TypeVar, overload
+from typing import Any, ClassVar, Final, Literal, Protocol, TypeVar, overload
 
 import blinker
 from blinker._utilities import make_id
@@ -36,6 +36,7 @@ __all__ = [
     "ANY",
     "EventSignal",
     "OnError",
+    "Payload",
     "emit",
     "set_default_on_error",
     "subscribe",
@@ -49,6 +50,20 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 ANY: Final = blinker.ANY
 """The "any sender" symbol: a subscription for ANY receives every emit."""
+
+
+class Payload(Protocol):
+    """The static type of every event payload (any class made by ``@event``).
+
+    Only for type checkers, so that ``emit(42)`` is flagged before it runs; it is
+    not a base class and cannot be used with ``isinstance``. Type checkers see
+    classes made by ``@event`` as dataclass-like, which is what this matches.
+
+    .. versionadded:: 0.1.0
+    """
+
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+
 
 OnError = Literal["raise", "log"]
 """A failure policy.
@@ -190,7 +205,7 @@ class EventSignal(blinker.NamedSignal):
         return self._muted
 
     @is_muted.setter
-    def is_muted(self, value: bool) -> None:
+    def is_muted(self, value: bool) -> None:  # pyright: ignore[reportIncompatibleVariableOverride]
         self._muted = value
         if hasattr(self, "_records"):
             self._invalidate()
@@ -423,13 +438,14 @@ class EventSignal(blinker.NamedSignal):
             PayloadError: The fields are invalid; nothing was delivered.
             SubscriberError: Subscribers with the ``"raise"`` policy failed.
         """
-        if args:
-            if len(args) > 1 or "sender" in kwargs:
-                msg = f"send() takes one sender, got {len(args) + ('sender' in kwargs)}"
-                raise TypeError(msg)
-            sender = args[0]
-        else:
-            sender = kwargs.pop("sender", None)
+        # Oscar sends sender=self as a keyword; blinker takes it positionally.
+        given = len(args) + ("sender" in kwargs)
+        if given > 1:
+            msg = f"send() takes one sender, got {given}"
+            raise TypeError(msg)
+        sender = (
+            kwargs.pop("sender", None) if "sender" in kwargs else next(iter(args), None)
+        )
         payload = self.payload_type(**kwargs)
         results: list[tuple[Callable[..., Any], Any]] = []
         self._deliver(payload, sender, results)
@@ -703,7 +719,7 @@ def _name_of(fn: Callable[..., Any]) -> str:
 # -- the public functions ------------------------------------------------------
 
 
-def emit(payload: object, /, *, sender: Any = None) -> None:
+def emit(payload: Payload, /, *, sender: Any = None) -> None:
     """Deliver a payload to its event's subscribers.
 
     The payload was validated when it was built, so ``emit`` only checks that it

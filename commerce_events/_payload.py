@@ -329,7 +329,8 @@ def _make_init(
         lines.append("    self.__attrs_post_init__()")
     source = "\n".join(lines) + "\n"
     init = _compile(source, ns, cls, "__init__")
-    init.__signature__ = _signature(spec)  # type: ignore[attr-defined]
+    # inspect.signature() shows the fields, not the generated catch-alls.
+    vars(init)["__signature__"] = _signature(spec)
     return init
 
 
