@@ -421,6 +421,7 @@ def _fail(
         else:
             valid[fs.name] = value
     problems.update(_validator_problems(spec, valid))
+    problems = {n: problems[n] for n in spec.field_names if n in problems}
     known = ", ".join(spec.field_names) or "none"
     for extra in unknown:
         problems[extra] = f"unknown field (the fields are: {known})"

@@ -16,8 +16,12 @@ settings.register_profile(
     deadline=timedelta(milliseconds=500),
     suppress_health_check=[HealthCheck.too_slow],
 )
-settings.register_profile("fast", parent=settings.get_profile("default"), max_examples=10)
-settings.register_profile("ci", parent=settings.get_profile("default"), max_examples=200)
+settings.register_profile(
+    "fast", parent=settings.get_profile("default"), max_examples=10
+)
+settings.register_profile(
+    "ci", parent=settings.get_profile("default"), max_examples=200
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
