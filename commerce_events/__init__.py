@@ -30,6 +30,7 @@ from ._dispatch import (
     subscribed,
     unsubscribe,
 )
+from ._context import RequestContext, current_request_context, request_context
 from ._domain import declare_domain_classes
 from ._payload import FieldSpec, PayloadSpec, field
 from ._registry import EventNamespace, catalog, event, namespace, signal
@@ -49,11 +50,13 @@ __all__ = [
     "PrePayment",
     "ProductSearch",
     "ProductViewed",
+    "RequestContext",
     "ReviewAdded",
     "StartCheckout",
     "UserRegistered",
     "VoucherAddition",
     "catalog",
+    "current_request_context",
     "declare_domain_classes",
     "domain",
     "emit",
@@ -61,6 +64,7 @@ __all__ = [
     "exceptions",
     "field",
     "namespace",
+    "request_context",
     "set_default_on_error",
     "signal",
     "signals",

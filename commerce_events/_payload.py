@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-from . import _domain
+from . import _context, _domain
 from ._checks import Check, UnsupportedAnnotation, compile_check
 from .exceptions import EventDefinitionError, PayloadError
 
@@ -43,6 +43,21 @@ class _Missing:
 
 
 MISSING: Any = _Missing()
+
+# Fields of these domains default to the current request context's values.
+_FROM_CONTEXT = {"request": "request", "user": "user"}
+
+
+class _FromContext:
+    """The default of a request/user field: take it from the request context."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<from request context>"
+
+
+FROM_CONTEXT: Any = _FromContext()
 
 
 def field(
@@ -257,6 +272,8 @@ def _make_init(
 ) -> Callable[..., None]:
     ns: dict[str, Any] = {
         "_ce_MISSING": MISSING,
+        "_ce_CONTEXT": FROM_CONTEXT,
+        "_ce_current": _context.REQUEST_CONTEXT.get,
         "_ce_fail": _fail,
         "_ce_spec": spec,
         "_ce_checks": checks,
@@ -267,12 +284,24 @@ def _make_init(
     setters: list[str] = []
     epilogue: list[str] = []
     attributes = {a.name: a for a in attrs.fields(cls)}
+    from_context: list[str] = []
+    context_names: list[str] = []
     for fs in spec.fields:
         name = fs.name
         attribute = attributes[name]
         check = checks[name]
         default = attribute.default
-        if default is attrs.NOTHING:
+        if fs.domain in _FROM_CONTEXT and (default is attrs.NOTHING or default is None):
+            params.append(f"{name}=_ce_CONTEXT")
+            context_names.append(name)
+            fallback = "_ce_MISSING" if default is attrs.NOTHING else "None"
+            from_context.append(
+                f"        if {name} is _ce_CONTEXT: {name} = "
+                f"{fallback} if _ce_ctx is None else _ce_ctx.{_FROM_CONTEXT[fs.domain]}"
+            )
+            if default is attrs.NOTHING:
+                conditions.append(f"{name} is _ce_MISSING")
+        elif default is attrs.NOTHING:
             params.append(f"{name}=_ce_MISSING")
             conditions.append(f"{name} is _ce_MISSING")
         elif isinstance(default, attrs.Factory):  # type: ignore[arg-type]
@@ -308,6 +337,12 @@ def _make_init(
                 f"        _ce_validate_{name}(self, _ce_attr_{name}, {name})"
             )
 
+    if from_context:
+        prologue[:0] = [
+            "    if " + " or ".join(f"{n} is _ce_CONTEXT" for n in context_names) + ":",
+            "        _ce_ctx = _ce_current()",
+            *from_context,
+        ]
     values = "{" + ", ".join(f"{n!r}: {n}" for n in spec.field_names) + "}"
     lines = [
         "def __init__(self, *_ce_args, "
