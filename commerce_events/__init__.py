@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from . import domain, exceptions, signals
+from . import bridges, domain, exceptions, signals
 from ._catalogue import (
     BasketAddition,
     OrderPlaced,
@@ -19,25 +19,34 @@ from ._catalogue import (
     UserRegistered,
     VoucherAddition,
 )
+from ._context import (
+    EventMetadata,
+    RequestContext,
+    current_request_context,
+    request_context,
+)
 from ._dispatch import (
     ANY,
+    AsyncBridge,
     EventSignal,
     OnError,
     Payload,
     emit,
+    emit_async,
+    set_async_bridge,
     set_default_on_error,
-    subscribe,
-    subscribed,
-    unsubscribe,
 )
-from ._context import RequestContext, current_request_context, request_context
 from ._domain import declare_domain_classes
 from ._payload import FieldSpec, PayloadSpec, field
 from ._registry import EventNamespace, catalog, event, namespace, signal
+from ._scopes import deferred, muted
+from ._subscribe import subscribe, subscribed, unsubscribe
 
 __all__ = [
     "ANY",
+    "AsyncBridge",
     "BasketAddition",
+    "EventMetadata",
     "EventNamespace",
     "EventSignal",
     "FieldSpec",
@@ -55,16 +64,21 @@ __all__ = [
     "StartCheckout",
     "UserRegistered",
     "VoucherAddition",
+    "bridges",
     "catalog",
     "current_request_context",
     "declare_domain_classes",
+    "deferred",
     "domain",
     "emit",
+    "emit_async",
     "event",
     "exceptions",
     "field",
+    "muted",
     "namespace",
     "request_context",
+    "set_async_bridge",
     "set_default_on_error",
     "signal",
     "signals",

@@ -1,22 +1,86 @@
-"""Per-request context, shared by every framework integration.
+"""Context-local state: the request, the event being delivered, scopes.
 
-One ``ContextVar`` holds the current request and user. A WSGI or ASGI middleware
-(or a framework adapter) binds it for the duration of a request; payloads with
-``request`` or ``user`` fields fill them from it when the emitter omits them.
-Context variables follow threads started with the context copied (Starlette's
-threadpool, asgiref) and asyncio tasks, and never leak between requests.
+Everything here is a ``ContextVar``, so it follows asyncio tasks and threads
+started with a copied context (Starlette's threadpool, asgiref), and never
+leaks between concurrent requests:
+
+- the current request and user, bound by a middleware; payloads with
+  ``request`` or ``user`` fields fill them from it when the emitter omits them;
+- the metadata of the event whose subscribers are running (the *cause* of any
+  event they emit);
+- the muting and deferral scopes opened with ``muted()`` and ``deferred()``.
+
+This module is the bottom layer: it imports nothing else from the package.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import UTC, datetime
 from typing import Any
 
 import attrs
 
-__all__ = ["RequestContext", "current_request_context", "request_context"]
+__all__ = [
+    "CURRENT_EVENT",
+    "DEFERRED",
+    "MUTED",
+    "EventMetadata",
+    "RequestContext",
+    "current_request_context",
+    "request_context",
+]
+
+
+@attrs.frozen
+class EventMetadata:
+    """What happened when, and why: the metadata of one emit.
+
+    Kept beside the payload, never in it, so a payload's fields stay exactly the
+    documented arguments.
+
+    Attributes:
+        id: Unique per emit (a random UUID); recognises duplicates downstream.
+        time: When the event was emitted (timezone-aware, UTC).
+        event: The event's name (``"order_placed"``).
+        cause: The id of the event whose subscriber emitted this one, or None
+            for an event emitted outside any subscriber.
+
+    .. versionadded:: 0.1.0
+    """
+
+    id: uuid.UUID
+    time: datetime
+    event: str
+    cause: uuid.UUID | None = None
+
+    @classmethod
+    def new(cls, event: str) -> EventMetadata:
+        """Make the metadata of an emit happening now, in the current context."""
+        parent = CURRENT_EVENT.get()
+        return cls(
+            uuid.uuid4(),
+            datetime.now(UTC),
+            event,
+            None if parent is None else parent.id,
+        )
+
+
+CURRENT_EVENT: ContextVar[EventMetadata | None] = ContextVar(
+    "commerce_events.current_event", default=None
+)
+"""The event whose subscribers are running, while metadata is being traced."""
+
+MUTED: ContextVar[frozenset[type[Any]] | bool] = ContextVar(
+    "commerce_events.muted", default=False
+)
+"""True when every event is muted here, else the muted payload classes."""
+
+DEFERRED: ContextVar[Any] = ContextVar("commerce_events.deferred", default=None)
+"""The innermost open unit of work (see ``deferred()``), or None."""
 
 
 @attrs.frozen(repr=False)

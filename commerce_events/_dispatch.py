@@ -1,17 +1,26 @@
-"""The typed dispatcher: signals, subscriptions, ordering, failures, ``emit``.
+"""The typed dispatcher: signals, plans, delivery, failure policies.
 
 Every event is an :class:`EventSignal`, a :class:`blinker.NamedSignal` whose
 receivers are kept in blinker's own structures (so ``receivers``,
 ``has_receivers_for``, ``connected_to`` and ``receiver_connected`` keep working)
-*and* in an ordered table of subscriptions. Everything that can be decided when
-subscribing is decided then: the calling convention, the reference kind, the
-position in the order. The result is a *plan* per sender, rebuilt only when the
-subscriptions change; for the common case (typed subscribers, no sender filter)
-the plan is a plain tuple of functions and ``emit`` is a loop over it.
+*and* in a table of subscription options. Everything that can be decided when
+subscribing is decided then: the calling convention, sync or async, the
+reference kind, the position in the order. The result is a *plan* per sender,
+rebuilt only when the subscriptions change; for the common case (typed
+subscribers, no sender filter, nothing muted, deferred or traced) the plan is a
+plain tuple of functions and ``emit`` is a loop over it.
+
+The general path (:meth:`EventSignal._deliver`) handles the rest: sender
+filters, Oscar-style receivers, weak references, async subscribers, muting,
+deferral, taps and metadata. Any of the context-wide features switches every
+emit onto it through one module flag, ``_slow``, so the fast path pays a single
+global read for all of them.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import inspect
 import itertools
 import logging
@@ -20,13 +29,22 @@ import typing
 import weakref
 from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
-from typing import Any, ClassVar, Final, Literal, Protocol, TypeVar, overload
+from typing import Any, ClassVar, Final, Literal, Protocol
 
 import blinker
 from blinker._utilities import make_id
 
+from ._context import CURRENT_EVENT, DEFERRED, MUTED, EventMetadata
+from ._introspect import (
+    check_oscar_receiver,
+    check_typed_subscriber,
+    is_async_callable,
+    name_of,
+)
 from ._payload import PayloadSpec
 from .exceptions import (
+    AsyncDeliveryError,
+    EventRecursionError,
     NotAPayloadError,
     SubscriberError,
     SubscriberSignatureError,
@@ -34,19 +52,18 @@ from .exceptions import (
 
 __all__ = [
     "ANY",
+    "AsyncBridge",
     "EventSignal",
     "OnError",
     "Payload",
     "emit",
+    "emit_async",
+    "set_async_bridge",
     "set_default_on_error",
-    "subscribe",
-    "subscribed",
-    "unsubscribe",
+    "signal_for_type",
 ]
 
-P = TypeVar("P")
-R = TypeVar("R")
-F = TypeVar("F", bound=Callable[..., Any])
+F = typing.TypeVar("F", bound=Callable[..., Any])
 
 ANY: Final = blinker.ANY
 """The "any sender" symbol: a subscription for ANY receives every emit."""
@@ -74,27 +91,54 @@ has run, raised in a :class:`~commerce_events.exceptions.SubscriberError`.
 ``commerce_events`` logger and not raised.
 """
 
+AsyncBridge = Callable[..., Any]
+"""Runs a coroutine function to completion from synchronous code.
+
+Called as ``bridge(async_fn, *args, **kwargs)`` and returns the coroutine's
+result; see :mod:`commerce_events.bridges` for ready-made ones.
+"""
+
+Tap = Callable[["EventSignal", Any, Any], None]
+"""``tap(signal, payload, sender)``: observes every delivery (testing)."""
+
 _POLICIES: Final = ("raise", "log")
 _ANY_ID: Final = 0
 logger: Final = logging.getLogger("commerce_events")
 
 _library_on_error: OnError = "raise"
+_bridge: AsyncBridge | None = None
 _sequence = itertools.count()
 
 # Routing table: exact payload class -> its signal. Filled by the registry.
 _signal_by_type: dict[type[Any], EventSignal] = {}
 
-# Observers of every emit (``testing.capture_events``); while any is present,
-# every signal takes the general delivery path.
-Tap = Callable[["EventSignal", Any, Any], None]
+# Context-wide features. While any is in use, every emit takes the general
+# path; ``_slow`` caches "any is in use" for the fast path's single check.
+_state_lock = threading.RLock()
 _taps: tuple[Tap, ...] = ()
-_taps_lock = threading.Lock()
+_open_scopes = 0  # muted() and deferred() blocks open anywhere
+_metadata_signals: set[EventSignal] = set()  # signals with with_metadata subscribers
+_slow = False
 
-# Plan entry kinds.
-_TYPED: Final = 0  # subscriber(payload)
-_TYPED_WEAK: Final = 1  # ref()(payload)
-_OSCAR: Final = 2  # receiver(sender, **fields)
-_OSCAR_WEAK: Final = 3  # ref()(sender, **fields)
+# Plan entry flags, decided at subscribe time.
+_WEAK: Final = 1  # the target is a weak reference to dereference
+_OSCAR: Final = 2  # receiver(sender, **fields), else subscriber(payload)
+_ASYNC: Final = 4  # returns an awaitable
+_METADATA: Final = 8  # subscriber(payload, metadata)
+
+_Entry = tuple[Any, int, "_Subscription"]
+_Plan = tuple[tuple[_Entry, ...], bool]  # entries, any async
+
+
+def _update_slow() -> None:
+    global _slow  # noqa: PLW0603
+    with _state_lock:
+        _slow = bool(_taps or _open_scopes or _metadata_signals)
+
+
+def _tracing() -> bool:
+    """Whether anyone can observe metadata (so it must be made)."""
+    return bool(_taps or _metadata_signals)
 
 
 def _check_policy(on_error: object) -> None:
@@ -126,8 +170,34 @@ def set_default_on_error(
         signal_for_type(payload_type).on_error = on_error
 
 
+def set_async_bridge(bridge: AsyncBridge | None) -> None:
+    """Let synchronous ``emit`` reach async subscribers through *bridge*.
+
+    Without a bridge, a synchronous emit of an event that has async subscribers
+    raises :class:`~commerce_events.exceptions.AsyncDeliveryError` before any
+    subscriber runs. Pick the bridge matching how your code runs:
+    :func:`commerce_events.bridges.asgiref` under Django,
+    :func:`commerce_events.bridges.anyio` in Starlette/FastAPI worker threads,
+    :func:`commerce_events.bridges.new_event_loop` in plain sync code, or
+    :func:`commerce_events.bridges.auto`. Inside a running event loop a
+    synchronous emit never bridges: use ``await emit_async(...)``.
+
+    Args:
+        bridge: ``bridge(async_fn, *args, **kwargs) -> result``, or None to
+            remove the bridge.
+
+    .. versionadded:: 0.1.0
+    """
+    global _bridge  # noqa: PLW0603
+    _bridge = bridge
+
+
 def signal_for_type(payload_type: type[Any]) -> EventSignal:
-    """Return the signal of a registered payload class."""
+    """Return the signal of a registered payload class.
+
+    Raises:
+        NotAPayloadError: *payload_type* is not a registered payload class.
+    """
     try:
         return _signal_by_type[payload_type]
     except (KeyError, TypeError):
@@ -138,12 +208,14 @@ class _Subscription:
     """One receiver's options on one signal; its senders live in blinker's maps."""
 
     __slots__ = (
+        "is_async",
         "on_error",
         "priority",
         "receiver_id",
         "sender_classes",
         "seq",
         "typed",
+        "with_metadata",
     )
 
     def __init__(
@@ -151,11 +223,15 @@ class _Subscription:
         receiver_id: object,
         *,
         typed: bool,
+        is_async: bool,
+        with_metadata: bool,
         priority: int,
         on_error: OnError | None,
     ) -> None:
         self.receiver_id = receiver_id
         self.typed = typed
+        self.is_async = is_async
+        self.with_metadata = with_metadata
         self.priority = priority
         self.on_error = on_error
         self.seq = next(_sequence)
@@ -165,6 +241,20 @@ class _Subscription:
     def sort_key(self) -> tuple[int, int]:
         return (-self.priority, self.seq)
 
+    def flags(self, weak: bool) -> int:  # noqa: FBT001
+        return (
+            (_WEAK if weak else 0)
+            | (0 if self.typed else _OSCAR)
+            | (_ASYNC if self.is_async else 0)
+            | (_METADATA if self.with_metadata else 0)
+        )
+
+    def copy(self) -> _Subscription:
+        clone = _Subscription.__new__(_Subscription)
+        for slot in _Subscription.__slots__:
+            setattr(clone, slot, getattr(self, slot))
+        return clone
+
 
 class EventSignal(blinker.NamedSignal):
     """The signal of one event: a blinker signal that validates and orders.
@@ -172,8 +262,8 @@ class EventSignal(blinker.NamedSignal):
     ``send(sender, **fields)`` builds (and so validates) the payload before any
     receiver runs; receivers connected with :meth:`connect` are called
     Oscar-style, ``receiver(sender, **fields)``, with every field (``None``
-    values included); typed subscribers (:func:`subscribe`) get the payload.
-    Both share one order: higher priority first, then subscription order.
+    values included); typed subscribers (``subscribe``) get the payload. Both
+    share one order: higher priority first, then subscription order.
 
     .. versionadded:: 0.1.0
     """
@@ -186,9 +276,10 @@ class EventSignal(blinker.NamedSignal):
         self._lock = threading.RLock()
         self._records: dict[Any, _Subscription] = {}
         self._ordered: tuple[_Subscription, ...] = ()
-        self._plans: dict[Any, tuple[tuple[Any, int, _Subscription], ...]] = {}
+        self._plans: dict[Any, _Plan] = {}
         self._sender_ids: frozenset[Any] = frozenset()
         self._fast: tuple[Callable[[Any], Any], ...] | None = None
+        self._fast_async: tuple[Callable[[Any], Any], ...] | None = None
         self._dirty = True
         self._muted = False
         super().__init__(spec.name, spec.doc or None)
@@ -197,11 +288,15 @@ class EventSignal(blinker.NamedSignal):
         self.on_error = on_error
         self._field_names = spec.field_names
 
-    # -- blinker's muting flag drives the plan too ---------------------------
+    # -- blinker's (process-wide) muting flag --------------------------------
 
     @property
     def is_muted(self) -> bool:
-        """Whether blinker's (process-wide) :meth:`muted` is in effect."""
+        """Whether blinker's process-wide :meth:`muted` is in effect.
+
+        Prefer :func:`commerce_events.muted`, which mutes only the current
+        thread or task.
+        """
         return self._muted
 
     @is_muted.setter
@@ -224,8 +319,9 @@ class EventSignal(blinker.NamedSignal):
         """Connect an Oscar/blinker-style receiver, ``receiver(sender, **fields)``.
 
         Args:
-            receiver: The callable. It must accept the sender positionally and
-                every field of the event as a keyword (``**kwargs`` will do).
+            receiver: The callable (sync or async). It must accept the sender
+                positionally and every field of the event as a keyword
+                (``**kwargs`` will do).
             sender: Only receive emits from this sender. A class also matches
                 its instances. Default: any sender.
             weak: Hold the receiver by weak reference. Default: functions
@@ -237,9 +333,15 @@ class EventSignal(blinker.NamedSignal):
         Raises:
             SubscriberSignatureError: The receiver cannot accept the event.
         """
-        self._check_oscar_receiver(receiver)
+        check_oscar_receiver(self.name, self._field_names, receiver)
         self._add(
-            receiver, sender, weak, typed=False, priority=priority, on_error=on_error
+            receiver,
+            sender,
+            weak,
+            typed=False,
+            with_metadata=False,
+            priority=priority,
+            on_error=on_error,
         )
         return receiver
 
@@ -250,10 +352,19 @@ class EventSignal(blinker.NamedSignal):
         weak: bool | None,  # noqa: FBT001 - mirrors connect()
         priority: int,
         on_error: OnError | None,
+        with_metadata: bool,  # noqa: FBT001
     ) -> None:
-        self._check_typed_subscriber(subscriber)
+        check_typed_subscriber(
+            self.name, self.payload_type, subscriber, with_metadata=with_metadata
+        )
         self._add(
-            subscriber, sender, weak, typed=True, priority=priority, on_error=on_error
+            subscriber,
+            sender,
+            weak,
+            typed=True,
+            with_metadata=with_metadata,
+            priority=priority,
+            on_error=on_error,
         )
 
     def _add(
@@ -263,6 +374,7 @@ class EventSignal(blinker.NamedSignal):
         weak: bool | None,  # noqa: FBT001 - mirrors connect()
         *,
         typed: bool,
+        with_metadata: bool,
         priority: int,
         on_error: OnError | None,
     ) -> None:
@@ -285,15 +397,22 @@ class EventSignal(blinker.NamedSignal):
             super().connect(receiver, sender, weak)
             if record is None:
                 record = _Subscription(
-                    receiver_id, typed=typed, priority=priority, on_error=on_error
+                    receiver_id,
+                    typed=typed,
+                    is_async=is_async_callable(receiver),
+                    with_metadata=with_metadata,
+                    priority=priority,
+                    on_error=on_error,
                 )
                 self._records[receiver_id] = record
             else:
                 record.priority = priority
                 record.on_error = on_error
+                record.with_metadata = with_metadata
             if isinstance(sender, type) and sender not in record.sender_classes:
                 record.sender_classes += (sender,)
             self._invalidate()
+            self._sync_metadata_flag()
 
     def disconnect(self, receiver: Callable[..., Any], sender: Any = ANY) -> None:
         """Disconnect *receiver* (from *sender* only, or from every sender)."""
@@ -304,6 +423,10 @@ class EventSignal(blinker.NamedSignal):
         # collected weak receiver, and blinker's receivers_for() pruning.
         with self._lock:
             super()._disconnect(receiver_id, sender_id)
+            if not self._by_receiver.get(receiver_id):
+                # Gone from every sender: forget it now, as its id may be
+                # reused by a new object at once.
+                self._records.pop(receiver_id, None)
             record = self._records.get(receiver_id)
             if record is not None and sender_id != _ANY_ID:
                 record.sender_classes = tuple(
@@ -326,6 +449,8 @@ class EventSignal(blinker.NamedSignal):
             super()._clear_state()
             self._invalidate()
 
+    # -- planning ------------------------------------------------------------
+
     def _invalidate(self) -> None:
         """Note that subscriptions changed; the plans are rebuilt on next use.
 
@@ -333,10 +458,10 @@ class EventSignal(blinker.NamedSignal):
         """
         self._dirty = True
         self._fast = None
+        self._fast_async = None
         self._plans = {}
 
     def _refresh(self) -> None:
-        """Recompute the order and the plans."""
         with self._lock:
             if self._dirty:
                 self._dirty = False
@@ -347,28 +472,39 @@ class EventSignal(blinker.NamedSignal):
         # A record lives while blinker has its receiver connected to a sender.
         for receiver_id in [rid for rid in self._records if not by_receiver.get(rid)]:
             del self._records[receiver_id]
-        self._ordered = tuple(
-            sorted(self._records.values(), key=_Subscription.sort_key)
-        )
+        ordered = tuple(sorted(self._records.values(), key=_Subscription.sort_key))
+        self._ordered = ordered
         self._sender_ids = frozenset(
             sid for sid, bucket in self._by_sender.items() if sid != _ANY_ID and bucket
         )
         self._plans = {}
-        fast: tuple[Callable[[Any], Any], ...] | None = None
+        fast = fast_async = None
         if (
-            not _taps
-            and not self._muted
+            not self._muted
             and not self._sender_ids
-            and all(r.typed for r in self._ordered)
+            and all(r.typed and not r.with_metadata for r in ordered)
         ):
-            targets = [self.receivers.get(r.receiver_id) for r in self._ordered]
+            targets = [self.receivers.get(r.receiver_id) for r in ordered]
             if not any(t is None or isinstance(t, weakref.ref) for t in targets):
-                fast = tuple(typing.cast("list[Callable[[Any], Any]]", targets))
+                functions = tuple(typing.cast("list[Callable[[Any], Any]]", targets))
+                if not any(r.is_async for r in ordered):
+                    fast = functions
+                elif all(r.is_async for r in ordered):
+                    fast_async = functions
         self._fast = fast
+        self._fast_async = fast_async
+        self._sync_metadata_flag()
 
-    # -- planning ------------------------------------------------------------
+    def _sync_metadata_flag(self) -> None:
+        wanted = any(r.with_metadata for r in self._records.values())
+        with _state_lock:
+            if wanted:
+                _metadata_signals.add(self)
+            else:
+                _metadata_signals.discard(self)
+            _update_slow()
 
-    def _plan_for(self, sender: Any) -> tuple[tuple[Any, int, _Subscription], ...]:
+    def _plan_for(self, sender: Any) -> _Plan:
         if self._dirty:
             self._refresh()
         if self._sender_ids:
@@ -388,7 +524,7 @@ class EventSignal(blinker.NamedSignal):
         if plan is not None:
             return plan
         with self._lock:
-            entries: list[tuple[Any, int, _Subscription]] = []
+            entries: list[_Entry] = []
             for record in self._ordered:
                 senders = self._by_receiver.get(record.receiver_id, ())
                 if not (
@@ -400,27 +536,27 @@ class EventSignal(blinker.NamedSignal):
                 target = self.receivers.get(record.receiver_id)
                 if target is None:
                     continue
-                weak = isinstance(target, weakref.ref)
-                kind = (_TYPED if record.typed else _OSCAR) + (1 if weak else 0)
-                entries.append((target, kind, record))
-            plan = tuple(entries)
+                flags = record.flags(isinstance(target, weakref.ref))
+                entries.append((target, flags, record))
+            plan = (tuple(entries), any(r.is_async for _, _, r in entries))
             if plans is self._plans:
                 plans[key] = plan
             return plan
 
     def receivers_for(self, sender: Any) -> Generator[Callable[..., Any], None, None]:
         """Yield the receivers for *sender* in delivery order."""
-        for target, kind, _record in self._plan_for(sender):
-            receiver = target() if kind in (_TYPED_WEAK, _OSCAR_WEAK) else target
+        for target, flags, _record in self._plan_for(sender)[0]:
+            receiver = target() if flags & _WEAK else target
             if receiver is not None:
                 yield receiver
 
-    # -- delivering ----------------------------------------------------------
+    # -- Oscar/blinker-style sending -------------------------------------------
 
     def send(
         self,
         *args: Any,
-        _async_wrapper: Any = None,
+        _async_wrapper: Callable[[Callable[..., Any]], Callable[..., Any]]
+        | None = None,
         **kwargs: Any,
     ) -> list[tuple[Callable[..., Any], Any]]:
         """Validate the fields, then deliver; Oscar's calling convention.
@@ -430,71 +566,241 @@ class EventSignal(blinker.NamedSignal):
         arguments are the payload's fields; they are validated before any
         receiver runs.
 
+        Args:
+            args: The sender, if not given as ``sender=``.
+            _async_wrapper: blinker's hook to run async receivers from sync
+                code (``wrapper(receiver)(sender, **fields)``); defaults to the
+                configured bridge.
+            kwargs: The payload's fields.
+
         Returns:
             ``(receiver, return value)`` for each receiver, as blinker does. A
             receiver whose failure was logged has its exception as its value.
+            An emit that was muted or deferred returns an empty list.
 
         Raises:
             PayloadError: The fields are invalid; nothing was delivered.
             SubscriberError: Subscribers with the ``"raise"`` policy failed.
         """
-        # Oscar sends sender=self as a keyword; blinker takes it positionally.
-        given = len(args) + ("sender" in kwargs)
-        if given > 1:
-            msg = f"send() takes one sender, got {given}"
-            raise TypeError(msg)
-        sender = (
-            kwargs.pop("sender", None) if "sender" in kwargs else next(iter(args), None)
-        )
+        sender = self._sender_from(args, kwargs)
         payload = self.payload_type(**kwargs)
         results: list[tuple[Callable[..., Any], Any]] = []
-        self._deliver(payload, sender, results)
+        bridge = None
+        if _async_wrapper is not None:
+            wrapper = _async_wrapper
+
+            def bridge(fn: Callable[..., Any], *a: Any, **kw: Any) -> Any:
+                return wrapper(fn)(*a, **kw)
+
+        self._deliver(payload, sender, results, bridge=bridge)
         return results
 
     async def send_async(
         self,
         *args: Any,
         _sync_wrapper: Any = None,
+        concurrent: bool = False,
         **kwargs: Any,
     ) -> list[tuple[Callable[..., Any], Any]]:
-        """Like :meth:`send`, awaitable (every subscriber is synchronous)."""
-        return self.send(*args, **kwargs)
+        """Like :meth:`send`, awaiting async receivers; for use in a running loop.
+
+        Synchronous receivers are called directly (``_sync_wrapper`` is accepted
+        for blinker compatibility and ignored). With *concurrent*, async
+        receivers run concurrently; results stay in subscription order.
+        """
+        sender = self._sender_from(args, kwargs)
+        payload = self.payload_type(**kwargs)
+        results: list[tuple[Callable[..., Any], Any]] = []
+        await self._deliver_async(payload, sender, results, concurrent=concurrent)
+        return results
+
+    @staticmethod
+    def _sender_from(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        # Oscar sends sender=self as a keyword; blinker takes it positionally.
+        given = len(args) + ("sender" in kwargs)
+        if given > 1:
+            msg = f"send() takes one sender, got {given}"
+            raise TypeError(msg)
+        return kwargs.pop("sender") if "sender" in kwargs else next(iter(args), None)
+
+    # -- delivering ----------------------------------------------------------
+
+    def _prepare(
+        self,
+        payload: Any,
+        sender: Any,
+        metadata: EventMetadata | None,
+        *,
+        deferrable: bool,
+    ) -> tuple[_Plan, EventMetadata | None] | None:
+        """What every delivery checks first; None when there is nothing to do."""
+        if self._muted:
+            return None
+        if _slow:
+            muted = MUTED.get()
+            if muted is True or (muted and type(payload) in muted):
+                return None
+            if metadata is None and _tracing():
+                metadata = EventMetadata.new(self.name)
+            if deferrable:
+                unit = DEFERRED.get()
+                if unit is not None:
+                    unit.add(self, payload, sender, metadata)
+                    return None
+        return self._plan_for(sender), metadata
 
     def _deliver(
         self,
         payload: Any,
         sender: Any,
         results: list[tuple[Callable[..., Any], Any]] | None,
+        metadata: EventMetadata | None = None,
+        *,
+        deferrable: bool = True,
+        bridge: AsyncBridge | None = None,
     ) -> None:
-        for tap in _taps:
-            tap(self, payload, sender)
-        if self._muted:
+        """Deliver synchronously: the general path behind ``emit`` and ``send``."""
+        prepared = self._prepare(payload, sender, metadata, deferrable=deferrable)
+        if prepared is None:
             return
+        (entries, has_async), metadata = prepared
+        if has_async:
+            bridge = self._sync_bridge(bridge)
         failures: list[tuple[Callable[..., Any], Exception]] | None = None
         fields: dict[str, Any] | None = None
-        for target, kind, _record in self._plan_for(sender):
-            if kind in (_TYPED_WEAK, _OSCAR_WEAK):
-                receiver = target()
+        token = CURRENT_EVENT.set(metadata) if metadata is not None else None
+        try:
+            for tap in _taps:
+                tap(self, payload, sender)
+            for target, flags, _record in entries:
+                receiver = target() if flags & _WEAK else target
                 if receiver is None:
                     continue
-            else:
-                receiver = target
-            try:
-                if kind <= _TYPED_WEAK:
-                    value = receiver(payload)
-                else:
-                    if fields is None:
-                        fields = {n: getattr(payload, n) for n in self._field_names}
-                    value = receiver(sender, **fields)
-            except Exception as exc:  # noqa: BLE001 - every subscriber runs
-                value = exc
-                if failures is None:
-                    failures = []
-                failures.append((receiver, exc))
-            if results is not None:
-                results.append((receiver, value))
+                try:
+                    if flags & _OSCAR:
+                        if fields is None:
+                            fields = {n: getattr(payload, n) for n in self._field_names}
+                        args: tuple[Any, ...] = (sender,)
+                        kwargs = fields
+                    else:
+                        args = (payload, metadata) if flags & _METADATA else (payload,)
+                        kwargs = {}
+                    if flags & _ASYNC:
+                        value = typing.cast("AsyncBridge", bridge)(
+                            receiver, *args, **kwargs
+                        )
+                    else:
+                        value = receiver(*args, **kwargs)
+                except Exception as exc:  # noqa: BLE001 - every subscriber runs
+                    if isinstance(exc, RecursionError):
+                        raise _nested_too_deep(exc, self.name) from None
+                    value = exc
+                    if failures is None:
+                        failures = []
+                    failures.append((receiver, exc))
+                if results is not None:
+                    results.append((receiver, value))
+        finally:
+            if token is not None:
+                CURRENT_EVENT.reset(token)
         if failures is not None:
             self._fail(payload, failures)
+
+    async def _deliver_async(
+        self,
+        payload: Any,
+        sender: Any,
+        results: list[tuple[Callable[..., Any], Any]] | None,
+        metadata: EventMetadata | None = None,
+        *,
+        concurrent: bool = False,
+        deferrable: bool = True,
+    ) -> None:
+        """Deliver in a running loop: the general path behind ``emit_async``."""
+        prepared = self._prepare(payload, sender, metadata, deferrable=deferrable)
+        if prepared is None:
+            return
+        (entries, _has_async), metadata = prepared
+        failures: list[tuple[Callable[..., Any], Exception]] = []
+        token = CURRENT_EVENT.set(metadata) if metadata is not None else None
+        try:
+            for tap in _taps:
+                tap(self, payload, sender)
+            calls = self._calls(entries, payload, sender, metadata)
+            if concurrent:
+                values = await _run_concurrently(calls, failures)
+            else:
+                values = []
+                for receiver, call, is_async in calls:
+                    try:
+                        value = call()
+                        if is_async:
+                            value = await value
+                    except Exception as exc:  # noqa: BLE001 - every subscriber runs
+                        if isinstance(exc, RecursionError):
+                            raise _nested_too_deep(exc, self.name) from None
+                        value = exc
+                        failures.append((receiver, exc))
+                    values.append((receiver, value))
+        except asyncio.CancelledError:
+            # The remaining subscribers will not run; what failed so far is
+            # still reported, never dropped with the cancellation.
+            self._log_failures(failures, cancelled=True)
+            raise
+        finally:
+            if token is not None:
+                CURRENT_EVENT.reset(token)
+        if results is not None:
+            results.extend(values)
+        if failures:
+            self._fail(payload, failures)
+
+    def _calls(
+        self,
+        entries: tuple[_Entry, ...],
+        payload: Any,
+        sender: Any,
+        metadata: EventMetadata | None,
+    ) -> list[tuple[Callable[..., Any], Callable[[], Any], bool]]:
+        """Bind each live entry to its arguments: (receiver, call, is_async)."""
+        calls: list[tuple[Callable[..., Any], Callable[[], Any], bool]] = []
+        fields: dict[str, Any] | None = None
+        for target, flags, _record in entries:
+            receiver = target() if flags & _WEAK else target
+            if receiver is None:
+                continue
+            if flags & _OSCAR:
+                if fields is None:
+                    fields = {n: getattr(payload, n) for n in self._field_names}
+                call = functools.partial(receiver, sender, **fields)
+            elif flags & _METADATA:
+                call = functools.partial(receiver, payload, metadata)
+            else:
+                call = functools.partial(receiver, payload)
+            calls.append((receiver, call, bool(flags & _ASYNC)))
+        return calls
+
+    def _sync_bridge(self, bridge: AsyncBridge | None) -> AsyncBridge:
+        """The bridge for async subscribers of a sync emit, or an error now."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            pass
+        else:
+            raise AsyncDeliveryError(
+                self.name,
+                "it has async subscribers and an event loop is running in this "
+                "thread: use `await commerce_events.emit_async(...)` here",
+            )
+        chosen = bridge if bridge is not None else _bridge
+        if chosen is None:
+            raise AsyncDeliveryError(
+                self.name,
+                "it has async subscribers and no bridge is configured: use "
+                "`await commerce_events.emit_async(...)`, or configure one with "
+                "commerce_events.set_async_bridge(...)",
+            )
+        return chosen
 
     def _fail(
         self, payload: Any, failures: list[tuple[Callable[..., Any], Exception]]
@@ -502,72 +808,40 @@ class EventSignal(blinker.NamedSignal):
         """Apply each failed subscriber's policy: log it, or raise them all."""
         to_raise: list[tuple[Callable[..., Any], Exception]] = []
         for receiver, exc in failures:
-            record = self._records.get(make_id(receiver))
-            policy = (
-                (record.on_error if record is not None else None)
-                or self.on_error
-                or _library_on_error
-            )
-            name = _name_of(receiver)
-            if policy == "log":
-                logger.error(
-                    "subscriber %s failed on %r",
-                    name,
-                    self.name,
-                    exc_info=(type(exc), exc, exc.__traceback__),
-                    extra={"event_name": self.name, "subscriber": name},
-                )
+            if self._policy_of(receiver) == "log":
+                self._log_failures([(receiver, exc)])
             else:
-                exc.add_note(f"raised by subscriber {name} of event {self.name!r}")
+                exc.add_note(
+                    f"raised by subscriber {name_of(receiver)} of event {self.name!r}"
+                )
                 to_raise.append((receiver, exc))
         if to_raise:
             raise SubscriberError(self.name, payload, to_raise)
 
-    # -- subscribe-time checks ----------------------------------------------
+    def _policy_of(self, receiver: Callable[..., Any]) -> OnError:
+        record = self._records.get(make_id(receiver))
+        return (
+            (record.on_error if record is not None else None)
+            or self.on_error
+            or _library_on_error
+        )
 
-    def _check_typed_subscriber(self, subscriber: Callable[..., Any]) -> None:
-        _reject_async(self.name, subscriber)
-        signature = _signature(subscriber)
-        if signature is None:
-            return
-        try:
-            signature.bind(object())
-        except TypeError:
-            raise SubscriberSignatureError(
+    def _log_failures(
+        self,
+        failures: list[tuple[Callable[..., Any], Exception]],
+        *,
+        cancelled: bool = False,
+    ) -> None:
+        for receiver, exc in failures:
+            name = name_of(receiver)
+            logger.error(
+                "subscriber %s failed on %r%s",
+                name,
                 self.name,
-                subscriber,
-                f"a subscriber is called with the payload as its one positional "
-                f"argument; its signature is {signature}",
-            ) from None
-        params = [
-            p
-            for p in signature.parameters.values()
-            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)
-        ]
-        annotation = _first_annotation(subscriber, params[0].name if params else None)
-        if annotation is not None and not _accepts_type(annotation, self.payload_type):
-            raise SubscriberSignatureError(
-                self.name,
-                subscriber,
-                f"it is annotated to take {_type_name(annotation)}, but "
-                f"{self.name!r} delivers {self.payload_type.__qualname__}",
+                " (the delivery was then cancelled)" if cancelled else "",
+                exc_info=(type(exc), exc, exc.__traceback__),
+                extra={"event_name": self.name, "subscriber": name},
             )
-
-    def _check_oscar_receiver(self, receiver: Callable[..., Any]) -> None:
-        _reject_async(self.name, receiver)
-        signature = _signature(receiver)
-        if signature is None:
-            return
-        try:
-            signature.bind(None, **dict.fromkeys(self._field_names))
-        except TypeError as exc:
-            raise SubscriberSignatureError(
-                self.name,
-                receiver,
-                f"a receiver is called as receiver(sender, "
-                f"{', '.join(f'{n}=...' for n in self._field_names)}); its signature "
-                f"is {signature} ({exc}); add **kwargs to accept every field",
-            ) from None
 
     def __repr__(self) -> str:
         return f"<EventSignal {self.name!r} -> {self.payload_type.__qualname__}>"
@@ -576,18 +850,12 @@ class EventSignal(blinker.NamedSignal):
 
     def _save(self) -> _SavedState:
         with self._lock:
-            records = {}
-            for rid, record in self._records.items():
-                copy = _Subscription.__new__(_Subscription)
-                for slot in _Subscription.__slots__:
-                    setattr(copy, slot, getattr(record, slot))
-                records[rid] = copy
             return _SavedState(
                 receivers=dict(self.receivers),
                 by_sender={k: set(v) for k, v in self._by_sender.items()},
                 by_receiver={k: set(v) for k, v in self._by_receiver.items()},
                 weak_senders=dict(self._weak_senders),
-                records=records,
+                records={rid: r.copy() for rid, r in self._records.items()},
                 on_error=self.on_error,
                 muted=self._muted,
             )
@@ -602,10 +870,11 @@ class EventSignal(blinker.NamedSignal):
             self._by_receiver.update({k: set(v) for k, v in state.by_receiver.items()})
             self._weak_senders.clear()
             self._weak_senders.update(state.weak_senders)
-            self._records = dict(state.records)
+            self._records = {rid: r.copy() for rid, r in state.records.items()}
             self.on_error = state.on_error
             self._muted = state.muted
             self._invalidate()
+            self._sync_metadata_flag()
 
 
 class _SavedState(typing.NamedTuple):
@@ -618,105 +887,58 @@ class _SavedState(typing.NamedTuple):
     muted: bool
 
 
-def add_tap(tap: Tap) -> None:
-    """Call ``tap(signal, payload, sender)`` on every emit of every event.
+async def _run_concurrently(
+    calls: list[tuple[Callable[..., Any], Callable[[], Any], bool]],
+    failures: list[tuple[Callable[..., Any], Exception]],
+) -> list[tuple[Callable[..., Any], Any]]:
+    """Run sync calls in order and async ones concurrently; keep the order."""
+    outcomes: list[Any] = []
+    errors: dict[int, Exception] = {}
 
-    Taps see each emit before its subscribers, muted or not, including emits of
-    events registered after the tap was added.
-    """
-    global _taps  # noqa: PLW0603
-    with _taps_lock:
-        _taps = (*_taps, tap)
-    _invalidate_all()
+    async def guarded(index: int, awaitable: Any) -> Any:
+        # Caught here so that one failure never cancels the other subscribers.
+        try:
+            return await awaitable
+        except Exception as exc:  # noqa: BLE001 - reported below, in order
+            errors[index] = exc
+            return exc
 
-
-def remove_tap(tap: Tap) -> None:
-    """Stop calling *tap*; removing a tap that is not there does nothing."""
-    global _taps  # noqa: PLW0603
-    with _taps_lock:
-        _taps = tuple(t for t in _taps if t is not tap)
-    _invalidate_all()
-
-
-def _invalidate_all() -> None:
-    for sig in list(_signal_by_type.values()):
-        with sig._lock:  # noqa: SLF001
-            sig._invalidate()  # noqa: SLF001
-
-
-@contextmanager
-def _isolated_state() -> Iterator[None]:
-    """Save every signal's subscriptions and the defaults; restore them on exit.
-
-    Signals registered inside the block keep their subscriptions.
-    """
-    global _library_on_error  # noqa: PLW0603
-    saved = [(sig, sig._save()) for sig in list(_signal_by_type.values())]  # noqa: SLF001
-    library_on_error = _library_on_error
-    try:
-        yield
-    finally:
-        for sig, state in saved:
-            sig._restore(state)  # noqa: SLF001
-        _library_on_error = library_on_error
-
-
-def _reject_async(event: str, subscriber: Callable[..., Any]) -> None:
-    if inspect.iscoroutinefunction(subscriber) or inspect.isasyncgenfunction(
-        subscriber
+    async with asyncio.TaskGroup() as group:
+        for index, (_receiver, call, is_async) in enumerate(calls):
+            try:
+                value = call()
+            except Exception as exc:  # noqa: BLE001 - every subscriber runs
+                errors[index] = exc
+                outcomes.append(exc)
+                continue
+            outcomes.append(
+                group.create_task(guarded(index, value)) if is_async else value
+            )
+    values: list[tuple[Callable[..., Any], Any]] = []
+    for index, ((receiver, _call, _is_async), outcome) in enumerate(
+        zip(calls, outcomes, strict=True)
     ):
-        raise SubscriberSignatureError(
-            event, subscriber, "async subscribers are not supported yet"
-        )
+        value = outcome.result() if isinstance(outcome, asyncio.Task) else outcome
+        if index in errors:
+            failures.append((receiver, errors[index]))
+        values.append((receiver, value))
+    return values
 
 
-def _signature(fn: object) -> inspect.Signature | None:
-    if not callable(fn):
-        msg = f"subscribers must be callable, got {fn!r}"
-        raise TypeError(msg)
-    try:
-        return inspect.signature(fn)
-    except (TypeError, ValueError):  # some builtins have no signature
-        return None
+def _nested_too_deep(exc: RecursionError, event: str) -> EventRecursionError:
+    """Turn a recursion overflow into an error naming the chain of events.
+
+    Each nested delivery adds its event while the stack unwinds, so the error
+    that reaches the outermost emit names the whole chain. Tracking depth on
+    every emit instead would cost the fast path; the overflow is the signal.
+    """
+    if isinstance(exc, EventRecursionError):
+        exc._nest_in(event)  # noqa: SLF001
+        return exc.with_traceback(None)
+    return EventRecursionError((event,))
 
 
-def _first_annotation(fn: Callable[..., Any], param: str | None) -> Any:
-    if param is None:
-        return None
-    target = fn
-    if not (inspect.isfunction(fn) or inspect.ismethod(fn)):
-        target = type(fn).__call__  # a callable object
-    try:
-        hints = typing.get_type_hints(target)
-    except Exception:  # noqa: BLE001 - unresolvable annotations are not checked
-        return None
-    return hints.get(param)
-
-
-def _accepts_type(annotation: Any, payload_type: type[Any]) -> bool:
-    if annotation is Any or annotation is object:
-        return True
-    origin = typing.get_origin(annotation)
-    if origin is typing.Annotated:
-        return _accepts_type(typing.get_args(annotation)[0], payload_type)
-    if origin is typing.Union or origin is __import__("types").UnionType:
-        return any(_accepts_type(a, payload_type) for a in typing.get_args(annotation))
-    if isinstance(annotation, type):
-        return issubclass(payload_type, annotation)
-    return True  # protocols, TypeVars...: leave to the static type checker
-
-
-def _type_name(annotation: Any) -> str:
-    return annotation.__qualname__ if isinstance(annotation, type) else repr(annotation)
-
-
-def _name_of(fn: Callable[..., Any]) -> str:
-    module = getattr(fn, "__module__", None)
-    qualname = getattr(fn, "__qualname__", None) or repr(fn)
-    return f"{module}.{qualname}" if module else qualname
-
-
-# -- the public functions ------------------------------------------------------
+# -- emitting ------------------------------------------------------------------
 
 
 def emit(payload: Payload, /, *, sender: Any = None) -> None:
@@ -724,7 +946,9 @@ def emit(payload: Payload, /, *, sender: Any = None) -> None:
 
     The payload was validated when it was built, so ``emit`` only checks that it
     is a registered payload. Every subscriber runs, in order, even when some
-    fail; failures are then raised together or logged, per policy.
+    fail; failures are then raised together or logged, per policy. A subscriber
+    may emit other events: they are delivered at once, depth-first, before the
+    remaining subscribers of the outer event run.
 
     Args:
         payload: An instance of a registered payload class.
@@ -733,6 +957,10 @@ def emit(payload: Payload, /, *, sender: Any = None) -> None:
     Raises:
         NotAPayloadError: *payload* is not a registered payload.
         SubscriberError: Subscribers with the ``"raise"`` policy failed.
+        AsyncDeliveryError: The event has async subscribers and they cannot be
+            reached from here (raised before any subscriber runs).
+        EventRecursionError: Subscribers kept emitting events that led back to
+            themselves.
 
     .. versionadded:: 0.1.0
     """
@@ -741,7 +969,7 @@ def emit(payload: Payload, /, *, sender: Any = None) -> None:
     except KeyError:
         raise NotAPayloadError(payload) from None
     fast = signal._fast  # noqa: SLF001
-    if fast is None:
+    if fast is None or _slow:
         signal._deliver(payload, sender, None)  # noqa: SLF001
         return
     failures = None
@@ -749,6 +977,8 @@ def emit(payload: Payload, /, *, sender: Any = None) -> None:
         try:
             subscriber(payload)
         except Exception as exc:  # noqa: BLE001 - every subscriber runs
+            if isinstance(exc, RecursionError):
+                raise _nested_too_deep(exc, signal.name) from None
             if failures is None:
                 failures = []
             failures.append((subscriber, exc))
@@ -756,120 +986,113 @@ def emit(payload: Payload, /, *, sender: Any = None) -> None:
         signal._fail(payload, failures)  # noqa: SLF001
 
 
-class _SubscribeDecorator(typing.Generic[P]):
-    """What ``subscribe(PayloadClass, ...)`` returns: apply it to a function."""
+async def emit_async(
+    payload: Payload, /, *, sender: Any = None, concurrent: bool = False
+) -> None:
+    """Deliver a payload to sync and async subscribers, from a running loop.
 
-    __slots__ = ("_options", "_signal")
+    The same order, validation and failure policies as :func:`emit`. Async
+    subscribers are awaited in order; with *concurrent*, they run concurrently
+    (in an :class:`asyncio.TaskGroup`), while synchronous subscribers are called
+    in order as they are reached, and failures are still reported in
+    subscription order. One failing subscriber never cancels the others.
 
-    def __init__(self, signal: EventSignal, options: tuple[Any, ...]) -> None:
-        self._signal = signal
-        self._options = options
-
-    def __call__(self, subscriber: Callable[[P], R], /) -> Callable[[P], R]:
-        self._signal._subscribe_typed(subscriber, *self._options)  # noqa: SLF001
-        return subscriber
-
-
-@overload
-def subscribe(
-    payload_type: type[P],
-    /,
-    *,
-    sender: Any = ...,
-    priority: int = ...,
-    on_error: OnError | None = ...,
-    weak: bool | None = ...,
-) -> _SubscribeDecorator[P]: ...
-@overload
-def subscribe(
-    payload_type: type[P],
-    subscriber: Callable[[P], R],
-    /,
-    *,
-    sender: Any = ...,
-    priority: int = ...,
-    on_error: OnError | None = ...,
-    weak: bool | None = ...,
-) -> Callable[[P], R]: ...
-def subscribe(
-    payload_type: type[P],
-    subscriber: Callable[[P], R] | None = None,
-    /,
-    *,
-    sender: Any = ANY,
-    priority: int = 0,
-    on_error: OnError | None = None,
-    weak: bool | None = None,
-) -> _SubscribeDecorator[P] | Callable[[P], R]:
-    """Subscribe a typed subscriber, ``subscriber(payload)``, to an event.
-
-    Use it as a decorator, ``@subscribe(OrderPlaced)``, or call it,
-    ``subscribe(OrderPlaced, fn)``. Either way the function is returned
-    unchanged.
+    Cancelling the emit cancels the subscriber being awaited (all of them, when
+    concurrent); subscribers after it do not run, failures collected so far are
+    logged, and the :class:`asyncio.CancelledError` propagates.
 
     Args:
-        payload_type: The event's payload class.
-        subscriber: The callable; omit it to get a decorator.
-        sender: Only receive emits from this sender. A class also matches its
-            instances (``sender=CheckoutView`` receives emits from any
-            ``CheckoutView``). Default: any sender.
-        priority: Higher runs first; equal priorities run in subscription
-            order.
-        on_error: ``"raise"`` or ``"log"``; default: the event's, then the
-            library's default.
-        weak: Hold the subscriber by weak reference, so that it goes away with
-            its object. Default: plain functions are held strongly (a function
-            defined inside another one does not vanish), bound methods weakly
-            (subscribing ``obj.method`` does not keep ``obj`` alive).
+        payload: An instance of a registered payload class.
+        sender: Who emits; subscribers may filter on it.
+        concurrent: Run the async subscribers concurrently.
 
     Raises:
-        NotAPayloadError: *payload_type* is not a registered payload class.
-        SubscriberSignatureError: The subscriber cannot take the payload as its
-            one positional argument, or is annotated with another class.
+        NotAPayloadError: *payload* is not a registered payload.
+        SubscriberError: Subscribers with the ``"raise"`` policy failed.
+        EventRecursionError: Subscribers kept emitting events that led back to
+            themselves.
 
     .. versionadded:: 0.1.0
     """
-    signal = signal_for_type(payload_type)
-    options = (sender, weak, priority, on_error)
-    _check_policy(on_error)
-    if subscriber is None:
-        return _SubscribeDecorator(signal, options)
-    signal._subscribe_typed(subscriber, *options)  # noqa: SLF001
-    return subscriber
+    try:
+        signal = _signal_by_type[type(payload)]
+    except KeyError:
+        raise NotAPayloadError(payload) from None
+    if not _slow and not concurrent:
+        fast_async = signal._fast_async  # noqa: SLF001
+        if fast_async is not None:
+            failures: list[tuple[Callable[..., Any], Exception]] = []
+            try:
+                for subscriber in fast_async:
+                    try:
+                        await subscriber(payload)
+                    except Exception as exc:  # noqa: BLE001 - every subscriber runs
+                        if isinstance(exc, RecursionError):
+                            raise _nested_too_deep(exc, signal.name) from None
+                        failures.append((subscriber, exc))
+            except asyncio.CancelledError:
+                signal._log_failures(failures, cancelled=True)  # noqa: SLF001
+                raise
+            if failures:
+                signal._fail(payload, failures)  # noqa: SLF001
+            return
+        if signal._fast is not None:  # noqa: SLF001 - only sync subscribers
+            emit(payload, sender=sender)
+            return
+    await signal._deliver_async(payload, sender, None, concurrent=concurrent)  # noqa: SLF001
 
 
-def unsubscribe(
-    payload_type: type[P], subscriber: Callable[[P], Any], /, *, sender: Any = ANY
-) -> None:
-    """Remove a subscriber (from one *sender*, or from every sender).
+# -- taps and scopes (used by testing and _scopes) ------------------------------
 
-    Unsubscribing a function that is not subscribed does nothing.
 
-    .. versionadded:: 0.1.0
+def add_tap(tap: Tap) -> None:
+    """Call ``tap(signal, payload, sender)`` on every delivery of every event.
+
+    A tap sees each delivered event before its subscribers, including events
+    registered after the tap was added; it does not see muted events, nor
+    deferred ones until they are delivered. While it runs, the current event's
+    metadata is ``_context.CURRENT_EVENT.get()``.
     """
-    signal_for_type(payload_type).disconnect(subscriber, sender)
+    global _taps  # noqa: PLW0603
+    with _state_lock:
+        _taps = (*_taps, tap)
+        _update_slow()
+
+
+def remove_tap(tap: Tap) -> None:
+    """Stop calling *tap*; removing a tap that is not there does nothing."""
+    global _taps  # noqa: PLW0603
+    with _state_lock:
+        _taps = tuple(t for t in _taps if t is not tap)
+        _update_slow()
+
+
+def _open_scope() -> None:
+    global _open_scopes  # noqa: PLW0603
+    with _state_lock:
+        _open_scopes += 1
+        _update_slow()
+
+
+def _close_scope() -> None:
+    global _open_scopes  # noqa: PLW0603
+    with _state_lock:
+        _open_scopes -= 1
+        _update_slow()
 
 
 @contextmanager
-def subscribed(
-    payload_type: type[P],
-    subscriber: Callable[[P], Any],
-    /,
-    *,
-    sender: Any = ANY,
-    priority: int = 0,
-    on_error: OnError | None = None,
-) -> Iterator[Callable[[P], Any]]:
-    """Subscribe for the duration of a ``with`` block (blinker's ``connected_to``).
+def _isolated_state() -> Iterator[None]:
+    """Save every signal's subscriptions and the defaults; restore them on exit.
 
-    The subscriber is held strongly while the block runs and removed when it
-    exits, even on an exception.
-
-    .. versionadded:: 0.1.0
+    Signals registered inside the block keep their subscriptions.
     """
-    signal = signal_for_type(payload_type)
-    signal._subscribe_typed(subscriber, sender, False, priority, on_error)  # noqa: SLF001
+    global _library_on_error, _bridge
+    saved = [(sig, sig._save()) for sig in list(_signal_by_type.values())]  # noqa: SLF001
+    library_on_error, bridge = _library_on_error, _bridge
     try:
-        yield subscriber
+        yield
     finally:
-        signal.disconnect(subscriber)
+        for sig, state in saved:
+            sig._restore(state)  # noqa: SLF001
+        _library_on_error, _bridge = library_on_error, bridge

@@ -15,10 +15,13 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Self
 
 __all__ = [
+    "AsyncDeliveryError",
     "CommerceEventsError",
+    "DeliveryError",
     "DomainClassError",
     "DuplicateEventError",
     "EventDefinitionError",
+    "EventRecursionError",
     "NotAPayloadError",
     "PayloadError",
     "SubscriberError",
@@ -326,6 +329,103 @@ class SubscriberError(ExceptionGroup[Exception], CommerceEventsError):
 
 
 _SIMILAR = 0.75  # close enough to suggest as a typo fix
+
+
+class DeliveryError(ExceptionGroup[Exception], CommerceEventsError):
+    """Deferred events were delivered, and subscribers of some of them failed.
+
+    Raised when a ``deferred()`` unit of work delivers its queued events: every
+    queued event is delivered, then the :class:`SubscriberError` of each event
+    whose subscribers failed is raised here, in delivery order.
+
+    .. versionadded:: 0.1.0
+    """
+
+    def __new__(cls, errors: Sequence[Exception]) -> Self:
+        count = len(errors)
+        noun = "event" if count == 1 else "events"
+        return super().__new__(
+            cls, f"subscribers of {count} deferred {noun} failed", list(errors)
+        )
+
+    def __init__(self, errors: Sequence[Exception]) -> None:
+        count = len(errors)
+        noun = "event" if count == 1 else "events"
+        super().__init__(f"subscribers of {count} deferred {noun} failed", list(errors))
+
+    def derive(self, excs: Sequence[Exception]) -> DeliveryError:  # type: ignore[override]
+        """Keep the type when the group is split (``except*``)."""
+        return DeliveryError(excs)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (list(self.exceptions),))
+
+
+class AsyncDeliveryError(CommerceEventsError, RuntimeError):
+    """A synchronous emit cannot reach the event's async subscribers.
+
+    Raised *before any subscriber runs*, so no event is half delivered: either
+    the emit happens inside a running event loop (use ``await emit_async(...)``
+    there), or no bridge to run coroutines from synchronous code is configured
+    (see ``set_async_bridge``).
+
+    Attributes:
+        event: The name of the event.
+        reason: What to do about it.
+
+    .. versionadded:: 0.1.0
+    """
+
+    event: str
+    reason: str
+
+    def __init__(self, event: str, reason: str) -> None:
+        self.event = event
+        self.reason = reason
+        super().__init__(f"cannot emit {event!r} synchronously: {reason}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.event, self.reason))
+
+
+class EventRecursionError(CommerceEventsError, RecursionError):
+    """Subscribers emitting events that lead back to themselves, without end.
+
+    Raised instead of a bare :class:`RecursionError` deep in the stack, naming
+    the chain of events that nested (outermost first). It bypasses failure
+    policies: unbounded recursion is a bug to fix, not a failure to log.
+
+    Attributes:
+        chain: The names of the nested events, outermost first.
+
+    .. versionadded:: 0.1.0
+    """
+
+    chain: tuple[str, ...]
+
+    def __init__(self, chain: Sequence[str]) -> None:
+        self.chain = tuple(chain)
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        shown = " -> ".join(self.chain[:_CHAIN_SHOWN])
+        if len(self.chain) > _CHAIN_SHOWN:
+            shown += f" -> ... ({len(self.chain) - _CHAIN_SHOWN} more)"
+        return (
+            f"events nested {len(self.chain)} deep, exceeding the recursion limit: "
+            f"{shown}"
+        )
+
+    def _nest_in(self, event: str) -> None:
+        """Record that this happened inside a subscriber of *event*."""
+        self.chain = (event, *self.chain)
+        self.args = (self._message(),)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.chain,))
+
+
+_CHAIN_SHOWN = 8
 
 
 def _similar(a: str, b: str) -> bool:

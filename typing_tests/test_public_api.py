@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, assert_type
+from uuid import UUID
 
 import commerce_events
 from commerce_events import (
+    EventMetadata,
     EventSignal,
     OrderPlaced,
     PayloadSpec,
     ProductViewed,
     catalog,
+    deferred,
     emit,
+    emit_async,
     event,
     field,
+    muted,
     signals,
     subscribe,
     subscribed,
@@ -80,7 +85,43 @@ subscribe(OrderPlaced, count_view)  # type: ignore[arg-type]
 subscribe(ProductViewed, on_error="ignore")  # type: ignore[call-overload]
 unsubscribe(ProductViewed, count_view)
 with subscribed(ProductViewed, count_view) as temporary:
-    assert_type(temporary, Callable[[ProductViewed], Any])
+    assert_type(temporary, Callable[[ProductViewed], None])
+
+
+# -- async subscribers and metadata ---------------------------------------------
+
+
+@subscribe(OrderPlaced)
+async def confirm(event: OrderPlaced) -> str:
+    return "sent"
+
+
+async def awaits_confirm() -> None:
+    assert_type(await confirm(OrderPlaced(order=object())), str)
+
+
+@subscribe(OrderPlaced, with_metadata=True)
+def trace(event: OrderPlaced, metadata: EventMetadata) -> None:
+    assert_type(metadata.cause, UUID | None)
+
+
+assert_type(trace, Callable[[OrderPlaced, EventMetadata], None])
+
+
+@subscribe(OrderPlaced, with_metadata=True)  # type: ignore[arg-type]
+def forgot_metadata(event: OrderPlaced) -> None:
+    pass
+
+
+async def in_a_loop() -> None:
+    await emit_async(OrderPlaced(order=object()), concurrent=True)
+    await emit_async(42)  # type: ignore[arg-type]
+    async with deferred():
+        await emit_async(OrderPlaced(order=object()))
+
+
+with deferred(), muted(ProductViewed):
+    emit(ProductViewed(product=Product()))
 
 
 # -- emit takes payloads only ---------------------------------------------------

@@ -1,0 +1,85 @@
+"""Bridges that let a synchronous ``emit`` run async subscribers.
+
+A synchronous emit of an event with ``async def`` subscribers needs a way to
+run coroutines from synchronous code, and the right way depends on how that
+code was entered. Configure one with
+:func:`commerce_events.set_async_bridge`::
+
+    commerce_events.set_async_bridge(commerce_events.bridges.auto)
+
+Each bridge is called as ``bridge(async_fn, *args, **kwargs)`` and returns the
+coroutine's result. None of them is ever used inside a running event loop: a
+synchronous emit there raises and points to ``await emit_async(...)``.
+
+.. versionadded:: 0.1.0
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import importlib.util
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+__all__ = ["anyio", "asgiref", "auto", "new_event_loop"]
+
+_AsyncFn = Callable[..., Coroutine[Any, Any, Any]]
+
+
+def new_event_loop(fn: _AsyncFn, /, *args: Any, **kwargs: Any) -> Any:
+    """Run the coroutine in a fresh event loop (plain synchronous code, WSGI).
+
+    .. versionadded:: 0.1.0
+    """
+    return asyncio.run(fn(*args, **kwargs))
+
+
+def asgiref(fn: _AsyncFn, /, *args: Any, **kwargs: Any) -> Any:
+    """Run the coroutine with asgiref's ``async_to_sync`` (Django).
+
+    Under Django's ASGI server it runs on the server's own loop. Needs
+    ``asgiref`` (installed with Django).
+
+    .. versionadded:: 0.1.0
+    """
+    from asgiref.sync import async_to_sync
+
+    return async_to_sync(fn)(*args, **kwargs)
+
+
+def anyio(fn: _AsyncFn, /, *args: Any, **kwargs: Any) -> Any:
+    """Run the coroutine on the loop of an anyio worker thread (Starlette/FastAPI).
+
+    For synchronous endpoints, which run in anyio's threadpool: the coroutine
+    runs on the application's loop, so loop-bound clients keep working. Needs
+    ``anyio`` (installed with Starlette).
+
+    .. versionadded:: 0.1.0
+    """
+    from anyio import from_thread
+
+    return from_thread.run(functools.partial(fn, **kwargs), *args)
+
+
+def auto(fn: _AsyncFn, /, *args: Any, **kwargs: Any) -> Any:
+    """Pick the bridge that fits the current thread.
+
+    An anyio worker thread gets :func:`anyio`; otherwise, when asgiref is
+    installed, :func:`asgiref`; otherwise :func:`new_event_loop`.
+
+    .. versionadded:: 0.1.0
+    """
+    try:
+        from anyio import from_thread
+    except ImportError:
+        pass
+    else:
+        try:
+            return from_thread.run(functools.partial(fn, **kwargs), *args)
+        except RuntimeError:
+            # Not an anyio worker thread (NoEventLoopError is a RuntimeError).
+            pass
+    if importlib.util.find_spec("asgiref") is None:
+        return new_event_loop(fn, *args, **kwargs)
+    return asgiref(fn, *args, **kwargs)
