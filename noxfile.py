@@ -41,6 +41,21 @@ def typing(session: nox.Session) -> None:
     session.run("pyright")
 
 
+@nox.session(python=PYTHON, default=False)
+def stress(session: nox.Session) -> None:
+    """Run the reliability tests at full size (100k threaded emits, 1M soak...)."""
+    _install(session, "tests")
+    session.run(
+        "python",
+        "-m",
+        "pytest",
+        "tests/test_reliability.py",
+        "--durations=0",
+        *session.posargs,
+        env={"COMMERCE_EVENTS_STRESS": "1"},
+    )
+
+
 @nox.session(python=PYTHON)
 def demo(session: nox.Session) -> None:
     """Run the scripted customer journey."""

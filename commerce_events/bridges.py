@@ -71,14 +71,15 @@ def auto(fn: _AsyncFn, /, *args: Any, **kwargs: Any) -> Any:
     .. versionadded:: 0.1.0
     """
     try:
-        from anyio import from_thread
-    except ImportError:
+        from anyio import NoEventLoopError, from_thread
+    except ImportError:  # no anyio, or one older than 4.11
         pass
     else:
         try:
             return from_thread.run(functools.partial(fn, **kwargs), *args)
-        except RuntimeError:
-            # Not an anyio worker thread (NoEventLoopError is a RuntimeError).
+        except NoEventLoopError:
+            # Not an anyio worker thread. Only this error is caught: anything
+            # the subscriber raises must propagate, never run it twice.
             pass
     if importlib.util.find_spec("asgiref") is None:
         return new_event_loop(fn, *args, **kwargs)
