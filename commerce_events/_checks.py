@@ -140,8 +140,6 @@ def _container_test(origin: Any, args: tuple[Any, ...]) -> Callable[[Any], bool]
         if len(args) == 2 and args[1] is Ellipsis:  # noqa: PLR2004
             item = _element_test(args[0])
             return lambda v: isinstance(v, tuple) and all(map(item, v))
-        if args == ((),):  # tuple[()]
-            return lambda v: isinstance(v, tuple) and not v
         tests = [_element_test(a) for a in args]
         return lambda v: (
             isinstance(v, tuple)
@@ -181,11 +179,16 @@ def compile_check(annotation: Any, index: int) -> Check:
                 members.append(arg)
     elif annotation is None or annotation is _NoneType:
         return Check(True, "True", {}, lambda v: False, "None")
+    for member in members:
+        # PEP 586: Literal[None] is None, so a Literal listing it admits None.
+        if get_origin(member) is Literal and None in get_args(member):
+            none_ok = True
 
     if len(members) == 1:
         tp, domain = _unwrap(members[0])
         if domain is not None:
-            return _domain_check(domain, none_ok, index)
+            base = None if tp is Any or tp is object else compile_check(tp, index)
+            return _domain_check(domain, none_ok, index, base)
         members = [tp]
 
     if any(m is Any or m is object for m in members):
@@ -209,10 +212,13 @@ def compile_check(annotation: Any, index: int) -> Check:
             return Check(
                 none_ok, f"not {fname}({{v}})", {fname: accepts}, accepts, expect
             )
-        ns: dict[str, Any] = {name: classes[0] if len(classes) == 1 else classes}
+        ns: dict[str, Any] = {
+            name: classes[0] if len(classes) == 1 else classes,
+            "_ce_isinstance": isinstance,
+        }
         return Check(
             none_ok,
-            f"not isinstance({{v}}, {name})",
+            f"not _ce_isinstance({{v}}, {name})",
             ns,
             lambda v: isinstance(v, classes),
             expect,
@@ -231,6 +237,9 @@ def compile_check(annotation: Any, index: int) -> Check:
 
 def _member_test(tp: Any) -> Callable[[Any], bool]:
     origin = get_origin(tp)
+    if origin is tuple and not get_args(tp) and tp is not typing.Tuple:  # noqa: UP006
+        # tuple[()]: on 3.11+ its args are () too, unlike bare typing.Tuple.
+        return lambda v: isinstance(v, tuple) and not v
     if origin is Literal:
         return _literal_test(get_args(tp))
     if origin in _CONTAINERS:
@@ -260,17 +269,50 @@ def _unwrap(tp: Any) -> tuple[Any, Domain | None]:
     return tp, domain
 
 
-def _domain_check(domain: Domain, none_ok: bool, index: int) -> Check:  # noqa: FBT001
+def _article(name: str) -> str:
+    return f"an {name}" if name[:1] in "aeiou" else f"a {name}"
+
+
+def _domain_check(
+    domain: Domain,
+    none_ok: bool,  # noqa: FBT001
+    index: int,
+    base: Check | None,
+) -> Check:
     classes = domain.classes()
+    if base is not None:
+        # Annotated[str, Domain("sku")]: the base type is checked too.
+        if classes is None:
+            return attrs.evolve(
+                base,
+                none_ok=none_ok,
+                expect=f"{_article(domain.name)} ({base.expect})",
+                domain=domain,
+            )
+        base_accepts = base.accepts
+
+        def both(v: object) -> bool:
+            return base_accepts(v) and isinstance(v, classes)
+
+        fname = f"_ce_d{index}"
+        return Check(
+            none_ok,
+            f"not {fname}({{v}})",
+            {fname: both},
+            both,
+            f"{_article(domain.name)} ({base.expect}, "
+            f"{' | '.join(c.__qualname__ for c in classes)})",
+            domain,
+        )
     if classes is None:
-        return Check(none_ok, None, {}, _any, f"a {domain.name}", domain)
+        return Check(none_ok, None, {}, _any, _article(domain.name), domain)
     name = f"_ce_t{index}"
     expect = " | ".join(c.__qualname__ for c in classes)
     return Check(
         none_ok,
-        f"not isinstance({{v}}, {name})",
-        {name: classes},
+        f"not _ce_isinstance({{v}}, {name})",
+        {name: classes, "_ce_isinstance": isinstance},
         lambda v: isinstance(v, classes),
-        f"a {domain.name} ({expect})",
+        f"{_article(domain.name)} ({expect})",
         domain,
     )

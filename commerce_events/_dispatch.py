@@ -554,6 +554,7 @@ class EventSignal(blinker.NamedSignal):
 
     def send(
         self,
+        /,
         *args: Any,
         _async_wrapper: Callable[[Callable[..., Any]], Callable[..., Any]]
         | None = None,
@@ -597,6 +598,7 @@ class EventSignal(blinker.NamedSignal):
 
     async def send_async(
         self,
+        /,
         *args: Any,
         _sync_wrapper: Any = None,
         concurrent: bool = False,

@@ -275,6 +275,7 @@ def _make_init(
         "_ce_CONTEXT": FROM_CONTEXT,
         "_ce_current": _context.REQUEST_CONTEXT.get,
         "_ce_fail": _fail,
+        "_ce_conversion_failed": _conversion_failed,
         "_ce_spec": spec,
         "_ce_checks": checks,
     }
@@ -317,9 +318,14 @@ def _make_init(
             params.append(f"{name}=_ce_default_{name}")
         if attribute.converter is not None:
             ns[f"_ce_convert_{name}"] = attribute.converter
-            prologue.append(
-                f"    if {name} is not _ce_MISSING: {name} = _ce_convert_{name}({name})"
-            )
+            prologue += [
+                f"    if {name} is not _ce_MISSING and {name} is not _ce_CONTEXT:",
+                "        try:",
+                f"            {name} = _ce_convert_{name}({name})",
+                "        except Exception as _ce_exc:",
+                "            _ce_conversion_failed("
+                f"_ce_spec, {name!r}, {name}, _ce_exc)",
+            ]
         ns.update(check.namespace)
         if not fs.none_ok:
             conditions.append(f"{name} is None")
@@ -345,7 +351,8 @@ def _make_init(
         ]
     values = "{" + ", ".join(f"{n!r}: {n}" for n in spec.field_names) + "}"
     lines = [
-        "def __init__(self, *_ce_args, "
+        # self is positional-only so that self=... is reported as unknown.
+        "def __init__(self, /, *_ce_args, "
         + "".join(f"{p}, " for p in params)
         + "**_ce_unknown):",
         *prologue,
@@ -404,7 +411,9 @@ def _make_repr(cls: type[Any], spec: PayloadSpec) -> Callable[[Any], str]:
         else:
             parts.append(f"{fs.name}={{self.{fs.name}!r}}")
     body = ", ".join(parts)
-    source = f"def __repr__(self):\n    return f'{cls.__qualname__}({body})'\n"
+    # A class defined in a function shows as Cls, not f.<locals>.Cls.
+    shown = cls.__qualname__.rsplit(">.", 1)[-1]
+    source = f"def __repr__(self):\n    return f'{shown}({body})'\n"
     return _compile(source, ns, cls, "__repr__")
 
 
@@ -467,10 +476,22 @@ def _fail(
     raise PayloadError(spec.name, spec.payload_type, problems) from None
 
 
+def _conversion_failed(
+    spec: PayloadSpec, name: str, value: object, exc: Exception
+) -> typing.NoReturn:
+    if any(f.name == name and f.sensitive for f in spec.fields):
+        # The converter's message may quote the value: keep secrets out.
+        why = f"cannot convert {_type_only(value)} ({type(exc).__name__})"
+    else:
+        why = f"cannot convert {_short_repr(value)}: {type(exc).__name__}: {exc}"
+    raise PayloadError(spec.name, spec.payload_type, {name: why}) from exc
+
+
 def _validator_problems(spec: PayloadSpec, valid: Mapping[str, Any]) -> dict[str, str]:
     # Validators get a stand-in instance carrying the values that passed their
     # type checks, so that every failing field is reported at once.
     stand_in = types.SimpleNamespace(**valid)
+    sensitive = {f.name for f in spec.fields if f.sensitive}
     problems: dict[str, str] = {}
     for attribute in attrs.fields(spec.payload_type):
         if attribute.validator is None or attribute.name not in valid:
@@ -479,7 +500,13 @@ def _validator_problems(spec: PayloadSpec, valid: Mapping[str, Any]) -> dict[str
         try:
             attribute.validator(stand_in, attribute, value)
         except Exception as exc:  # noqa: BLE001 - any validator failure is reported
-            problems[attribute.name] = _validator_message(exc)
+            problems[attribute.name] = (
+                # A validator's message may quote the value: keep secrets out.
+                f"rejected by its validator ({type(exc).__name__}); got "
+                f"{_type_only(value)}"
+                if attribute.name in sensitive
+                else _validator_message(exc)
+            )
     return problems
 
 

@@ -100,6 +100,9 @@ class NotAPayloadError(CommerceEventsError, TypeError):
         )
         super().__init__(msg)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.value,))
+
 
 class UnknownEventError(CommerceEventsError, LookupError):
     """No event is registered under this name.
@@ -320,12 +323,38 @@ class SubscriberError(ExceptionGroup[Exception], CommerceEventsError):
         )
 
     def derive(self, excs: Sequence[Exception]) -> SubscriberError:  # type: ignore[override]
-        """Keep the structured attributes when the group is split (``except*``)."""
-        kept = [(sub, exc) for sub, exc in self.failures if exc in excs]
+        """Keep the structured attributes when the group is split (``except*``).
+
+        *excs* keeps the order of :attr:`failures`; a member that is itself an
+        exception group may be a new, split copy of the original.
+        """
+        kept: list[tuple[Callable[..., Any], Exception]] = []
+        failures = iter(self.failures)
+        for exc in excs:
+            for subscriber, original in failures:
+                if exc is original or _split_from(exc, original):
+                    kept.append((subscriber, exc))
+                    break
         return SubscriberError(self.event, self.payload, kept)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.event, self.payload, self.failures))
+
+
+def _leaves(exc: BaseException) -> list[BaseException]:
+    if isinstance(exc, BaseExceptionGroup):
+        return [leaf for sub in exc.exceptions for leaf in _leaves(sub)]
+    return [exc]
+
+
+def _split_from(part: BaseException, whole: BaseException) -> bool:
+    """Whether *part* is a group split off *whole* (sharing its leaves)."""
+    if not (
+        isinstance(part, BaseExceptionGroup) and isinstance(whole, BaseExceptionGroup)
+    ):
+        return False
+    originals = {id(leaf) for leaf in _leaves(whole)}
+    return all(id(leaf) in originals for leaf in _leaves(part))
 
 
 _SIMILAR = 0.75  # close enough to suggest as a typo fix

@@ -1,0 +1,71 @@
+# Django ships no type information; its objects are Any here.
+# mypy: disable-error-code="import-untyped"
+# mypy: allow-subclassing-any
+"""The Django app: add ``"commerce_events.contrib.django"`` to INSTALLED_APPS.
+
+.. versionadded:: 0.1.0
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import AppConfig
+from django.conf import settings
+from django.core import checks
+
+__all__ = ["CommerceEventsConfig", "check_middleware"]
+
+MIDDLEWARE = "commerce_events.contrib.django.middleware.RequestContextMiddleware"
+AUTHENTICATION = "django.contrib.auth.middleware.AuthenticationMiddleware"
+
+
+def check_middleware(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    """Django system check: the middleware is installed, after authentication.
+
+    .. versionadded:: 0.1.0
+    """
+    middleware = list(settings.MIDDLEWARE)
+    if MIDDLEWARE not in middleware:
+        return [
+            checks.Warning(
+                "The commerce_events middleware is not installed: payloads will "
+                "not get request and user from the current request.",
+                hint=f"Add {MIDDLEWARE!r} to MIDDLEWARE.",
+                id="commerce_events.W001",
+            )
+        ]
+    if AUTHENTICATION in middleware and middleware.index(
+        AUTHENTICATION
+    ) > middleware.index(MIDDLEWARE):
+        return [
+            checks.Warning(
+                "The commerce_events middleware comes before "
+                "AuthenticationMiddleware: the user will always be None.",
+                hint=f"Move {MIDDLEWARE!r} after {AUTHENTICATION!r}.",
+                id="commerce_events.W002",
+            )
+        ]
+    return []
+
+
+class CommerceEventsConfig(AppConfig):
+    """The commerce_events Django app.
+
+    ``ready()`` registers :func:`check_middleware`; running it again (Django's
+    test tools may) changes nothing, since Django keeps its checks in a set.
+
+    Connect your subscribers in your own app's ``ready()``: subscribe
+    module-level functions with ``subscribe(OrderPlaced, send_confirmation)``;
+    subscribing the same function again is a no-op, so a second ``ready()``
+    does not deliver twice.
+
+    .. versionadded:: 0.1.0
+    """
+
+    name = "commerce_events.contrib.django"
+    label = "commerce_events"
+    verbose_name = "commerce_events"
+
+    def ready(self) -> None:
+        checks.register(check_middleware)

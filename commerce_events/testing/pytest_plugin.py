@@ -1,0 +1,60 @@
+"""The pytest plugin: fixtures for testing code that emits or subscribes.
+
+Loaded automatically (the ``pytest11`` entry point) wherever commerce_events is
+installed. It imports only pytest and commerce_events: no web framework, and
+not Hypothesis.
+
+Fixtures:
+
+``captured_events``
+    A :class:`~commerce_events.testing.CapturedEvents` recording every event
+    emitted during the test.
+``isolated_subscriptions``
+    Restores every event's subscriptions after the test, so subscribers a test
+    adds do not leak into the next one.
+
+.. versionadded:: 0.1.0
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from . import CapturedEvents, capture_events
+from . import isolated_subscriptions as _isolated_subscriptions
+
+__all__ = ["captured_events", "isolated_subscriptions", "pytest_collection_finish"]
+
+
+@pytest.fixture
+def captured_events() -> Iterator[CapturedEvents]:
+    """Every event emitted during the test, with assertion helpers.
+
+    .. versionadded:: 0.1.0
+    """
+    with capture_events() as captured:
+        yield captured
+
+
+@pytest.fixture
+def isolated_subscriptions() -> Iterator[None]:
+    """Undo, after the test, every subscription change it made.
+
+    .. versionadded:: 0.1.0
+    """
+    with _isolated_subscriptions():
+        yield
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Register ``st.from_type`` strategies for events defined by test modules.
+
+    Only when the strategies are in use already: the plugin never imports
+    Hypothesis itself.
+    """
+    strategies = sys.modules.get("commerce_events.testing.strategies")
+    if strategies is not None:
+        strategies._register_type_strategies()  # noqa: SLF001

@@ -1,0 +1,850 @@
+"""Hypothesis strategies for event payloads (needs the ``hypothesis`` extra).
+
+Every strategy draws *valid* payloads: a field's values are derived from its
+annotation, the common attrs validators are turned into constrained strategies
+(``in_``, ``gt``/``ge``/``lt``/``le``, ``min_len``/``max_len``,
+``matches_re``), any other validator filters the draws, and the payload is
+finally built by its own class, which validates it. Values the application
+supplies (overrides, domain strategies) are checked rather than filtered, so a
+strategy that draws invalid values fails loudly, naming the field.
+
+Installing the package registers every payload class with Hypothesis (through
+its ``hypothesis`` entry point), so ``st.from_type(OrderPlaced)`` needs no
+setup.
+
+.. versionadded:: 0.1.0
+"""
+
+from __future__ import annotations
+
+# Hypothesis loads this module through its entry point *while it is itself
+# being imported*, and this module imports Hypothesis: the hook must exist
+# before that import so that either import order works. When this module is
+# the one importing Hypothesis, the hook runs too early to be useful and the
+# registration at the bottom of the module does the work instead.
+_ready = False
+
+
+def _hypothesis_setup_hook() -> None:
+    """Register ``from_type`` strategies for every payload class.
+
+    Called by Hypothesis when it is imported (the ``hypothesis`` entry point).
+    """
+    if _ready:
+        _register_type_strategies()
+
+
+import collections.abc as cabc  # noqa: E402
+import math  # noqa: E402
+import re  # noqa: E402
+import threading  # noqa: E402
+import types  # noqa: E402
+import typing  # noqa: E402
+from collections.abc import Mapping  # noqa: E402
+from contextlib import AbstractContextManager  # noqa: E402
+from decimal import Decimal  # noqa: E402
+from functools import partial  # noqa: E402
+from typing import Any, Final, Literal, TypeAlias, TypeVar, cast  # noqa: E402
+
+import attr.validators  # noqa: E402
+import attrs  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.errors import ResolutionFailed  # noqa: E402
+from hypothesis.strategies import SearchStrategy  # noqa: E402
+
+from .. import _dispatch, _domain  # noqa: E402
+from .._checks import Check, compile_check  # noqa: E402
+from .._domain import Domain  # noqa: E402
+from .._payload import FieldSpec, PayloadSpec  # noqa: E402
+from .._registry import catalog  # noqa: E402
+from ..exceptions import NotAPayloadError, PayloadError, UnknownDomainError  # noqa: E402
+
+__all__ = [
+    "DomainStandIn",
+    "InvalidArguments",
+    "Problem",
+    "any_payload",
+    "domain_objects",
+    "invalid_arguments",
+    "payloads",
+    "register_domain_strategy",
+    "reset_domain_strategies",
+]
+
+P = TypeVar("P")
+
+_NoneType = type(None)
+_lock = threading.Lock()
+_domain_strategies: dict[str, SearchStrategy[Any]] = {}
+_registered: set[type[Any]] = set()
+_cache: dict[type[Any], SearchStrategy[Any]] = {}
+
+
+# -- domain objects -------------------------------------------------------------
+
+
+@attrs.frozen
+class DomainStandIn:
+    """The default value of a domain field: an opaque, hashable object.
+
+    Drawn for a domain (``product``, ``order``, ...) that has neither a
+    registered strategy (:func:`register_domain_strategy`) nor declared classes
+    (:func:`~commerce_events.declare_domain_classes`).
+
+    Attributes:
+        domain: The domain's name.
+        key: Tells stand-ins of the same domain apart.
+
+    .. versionadded:: 0.1.0
+    """
+
+    domain: str
+    key: int
+
+    def __repr__(self) -> str:
+        return f"<{self.domain} #{self.key}>"
+
+
+def _known_domain(name: str) -> Domain:
+    known = _domain._known  # noqa: SLF001 - the domains defined so far
+    if not isinstance(name, str) or name not in known:
+        raise UnknownDomainError(str(name), tuple(known))
+    return known[name]
+
+
+class _Registration(AbstractContextManager[None]):
+    """Undoes a :func:`register_domain_strategy` when used as a context manager."""
+
+    def __init__(self, name: str, previous: SearchStrategy[Any] | None) -> None:
+        self._name = name
+        self._previous = previous
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc_info: object) -> None:
+        with _lock:
+            if self._previous is None:
+                _domain_strategies.pop(self._name, None)
+            else:
+                _domain_strategies[self._name] = self._previous
+
+
+def register_domain_strategy(
+    domain: str, strategy: SearchStrategy[Any], /
+) -> AbstractContextManager[None]:
+    """Draw the domain objects of *domain* from *strategy*.
+
+    ::
+
+        register_domain_strategy("product", st.builds(myshop.Product, price=...))
+
+    Every payload strategy then draws its ``product`` fields from it, so
+    subscribers get realistic objects. The values must be valid for the field:
+    if the domain's classes are declared
+    (:func:`~commerce_events.declare_domain_classes`), instances of them; a
+    value that is not fails the draw with a
+    :class:`~commerce_events.exceptions.PayloadError` naming the field.
+
+    The registration lasts until replaced or reset; used as a context manager
+    it lasts for the ``with`` block::
+
+        with register_domain_strategy("product", st.builds(myshop.Product)):
+            ...
+
+    Args:
+        domain: The domain's name (``"product"``).
+        strategy: A strategy of the application's domain objects.
+
+    Returns:
+        A context manager restoring the previous strategy on exit.
+
+    Raises:
+        UnknownDomainError: No domain has that name.
+        TypeError: *strategy* is not a Hypothesis strategy.
+
+    .. versionadded:: 0.1.0
+    """
+    _known_domain(domain)
+    if not isinstance(cast("object", strategy), SearchStrategy):  # run-time check
+        msg = f"expected a Hypothesis strategy for domain {domain!r}, got {strategy!r}"
+        raise TypeError(msg)
+    with _lock:
+        previous = _domain_strategies.get(domain)
+        _domain_strategies[domain] = strategy
+    return _Registration(domain, previous)
+
+
+def reset_domain_strategies() -> None:
+    """Forget every strategy registered with :func:`register_domain_strategy`.
+
+    .. versionadded:: 0.1.0
+    """
+    with _lock:
+        _domain_strategies.clear()
+
+
+@st.composite
+def _domain_draw(draw: st.DrawFn, domain: Domain) -> Any:
+    # Looked up on every draw, so that registrations and declarations made after
+    # the strategy was built (or cached by st.from_type) are honoured.
+    registered = _domain_strategies.get(domain.name)
+    if registered is not None:
+        return draw(registered)
+    classes = domain.classes()
+    if classes is None:
+        return draw(st.builds(DomainStandIn, st.just(domain.name), st.integers(0, 999)))
+    try:
+        return draw(st.one_of([st.from_type(c) for c in classes]))
+    except ResolutionFailed as exc:
+        exc.add_note(
+            f"commerce_events: register a strategy for the {domain.name!r} domain, "
+            f"register_domain_strategy({domain.name!r}, st.builds(...))"
+        )
+        raise
+
+
+def domain_objects(domain: str, /) -> SearchStrategy[Any]:
+    """Draw objects of a domain, as payload strategies do.
+
+    From the strategy registered with :func:`register_domain_strategy` if any;
+    else instances of the declared classes (``st.from_type``); else
+    :class:`DomainStandIn` objects.
+
+    Raises:
+        UnknownDomainError: No domain has that name.
+
+    .. versionadded:: 0.1.0
+    """
+    return _domain_draw(_known_domain(domain))
+
+
+# -- deriving strategies from annotations -------------------------------------------
+
+# Any value but None: what an ``Any`` field (or item) is given.
+_ANYTHING: Final[SearchStrategy[Any]] = st.one_of(
+    st.integers(), st.text(), st.booleans(), st.builds(object)
+)
+
+
+@attrs.frozen
+class _Hints:
+    """What a field's validators say about its values, to draw them directly."""
+
+    options: tuple[Any, ...] | None = None
+    lower: tuple[Any, bool] | None = None  # (bound, exclusive)
+    upper: tuple[Any, bool] | None = None
+    min_size: int = 0
+    max_size: int | None = None
+    pattern: re.Pattern[Any] | None = None
+    fullmatch: bool = False
+
+
+_NO_HINTS: Final = _Hints()
+
+# attrs' validator classes are private; if they move, we lose only speed
+# (the validators still filter every draw), never correctness.
+_AND = getattr(attr.validators, "_AndValidator", None)
+_OPTIONAL = getattr(attr.validators, "_OptionalValidator", None)
+_IN = getattr(attr.validators, "_InValidator", None)
+_NUMBER = getattr(attr.validators, "_NumberValidator", None)
+_MIN_LEN = getattr(attr.validators, "_MinLengthValidator", None)
+_MAX_LEN = getattr(attr.validators, "_MaxLengthValidator", None)
+_MATCHES = getattr(attr.validators, "_MatchesReValidator", None)
+
+
+def _hints(validator: Any) -> _Hints:
+    found: dict[str, Any] = {}
+
+    def visit(v: Any) -> None:
+        kind = type(v)
+        if kind is _AND:
+            for inner in getattr(v, "_validators", ()):
+                visit(inner)
+        elif kind is _OPTIONAL:
+            visit(v.validator)
+        elif kind is _IN:
+            found["options"] = _ordered(getattr(v, "_original_options", v.options))
+        elif kind is _NUMBER:
+            _bound(found, v.compare_op, v.bound)
+        elif kind is _MIN_LEN:
+            found["min_size"] = max(found.get("min_size", 0), v.min_length)
+        elif kind is _MAX_LEN:
+            current = found.get("max_size")
+            found["max_size"] = (
+                v.max_length if current is None else min(current, v.max_length)
+            )
+        elif kind is _MATCHES:
+            found["pattern"] = v.pattern
+            found["fullmatch"] = getattr(v.match_func, "__name__", "") == "fullmatch"
+
+    if validator is not None:
+        visit(validator)
+    return _Hints(**found)
+
+
+def _ordered(options: Any) -> tuple[Any, ...]:
+    if isinstance(options, (str, bytes)):
+        # ``value in "abc"`` is a substring test: single characters qualify.
+        return tuple(options[i : i + 1] for i in range(len(options)))
+    if isinstance(options, (set, frozenset)):
+        return tuple(sorted(options, key=repr))  # a stable order for shrinking
+    return tuple(options)
+
+
+def _bound(found: dict[str, Any], op: str, value: Any) -> None:
+    key, exclusive = {
+        ">": ("lower", True),
+        ">=": ("lower", False),
+        "<": ("upper", True),
+        "<=": ("upper", False),
+    }.get(op, (None, False))
+    if key is None:
+        return
+    current = found.get(key)
+    try:
+        tighter = (
+            current is None
+            or (value > current[0] if key == "lower" else value < current[0])
+            or (value == current[0] and exclusive)
+        )
+    except TypeError:  # incomparable bounds: leave them to the filter
+        return
+    if tighter:
+        found[key] = (value, exclusive)
+
+
+def _unwrap(tp: Any) -> tuple[Any, Domain | None]:
+    domain: Domain | None = None
+    while typing.get_origin(tp) is typing.Annotated:
+        base, *meta = typing.get_args(tp)
+        for item in meta:
+            if isinstance(item, Domain):
+                domain = item
+        tp = base
+    return tp, domain
+
+
+def _is_union(tp: Any) -> bool:
+    origin = typing.get_origin(tp)
+    return origin is typing.Union or origin is types.UnionType
+
+
+def _values(tp: Any, hints: _Hints = _NO_HINTS) -> SearchStrategy[Any]:
+    """Valid values of annotation *tp* (None only where *tp* admits it)."""
+    if typing.get_origin(tp) is typing.Annotated:
+        base, domain = _unwrap(tp)
+        return _domain_draw(domain) if domain is not None else _values(base, hints)
+    if hints.options is not None:
+        return st.sampled_from(hints.options)
+    if tp is Any or tp is object:
+        return _ANYTHING
+    if tp is None or tp is _NoneType:
+        return st.none()
+    if _is_union(tp):
+        members = typing.get_args(tp)
+        real = [m for m in members if m is not None and m is not _NoneType]
+        inner = hints if len(real) == 1 else _NO_HINTS
+        strategies = [_values(m, inner) for m in real]
+        if len(real) < len(members):
+            strategies.insert(0, st.none())
+        return st.one_of(strategies)
+    origin = typing.get_origin(tp)
+    if origin is Literal:
+        return st.sampled_from(typing.get_args(tp))
+    if origin is not None:
+        container = _container(origin, typing.get_args(tp), hints)
+        if container is not None:
+            return container
+        return st.from_type(tp)
+    return _scalar(tp, hints)
+
+
+def _container(
+    origin: Any, args: tuple[Any, ...], hints: _Hints
+) -> SearchStrategy[Any] | None:
+    size: dict[str, Any] = {"min_size": hints.min_size, "max_size": hints.max_size}
+    item = _values(args[0]) if args else _ANYTHING
+    if origin is tuple:
+        if len(args) == 2 and args[1] is Ellipsis:  # noqa: PLR2004
+            return st.lists(item, **size).map(tuple)
+        if args == ((),):
+            return st.just(())
+        return st.tuples(*[_values(a) for a in args])
+    if origin in (list, cabc.MutableSequence):
+        return st.lists(item, **size)
+    if origin in (set, cabc.MutableSet):
+        return st.sets(item, **size)
+    if origin in (frozenset, cabc.Set):
+        return st.frozensets(item, **size)
+    if origin in (dict, cabc.Mapping, cabc.MutableMapping):
+        value = _values(args[-1]) if args else _ANYTHING
+        return st.dictionaries(item, value, **size)
+    if origin is cabc.Sequence:
+        return st.one_of(st.lists(item, **size), st.lists(item, **size).map(tuple))
+    if origin in (cabc.Collection, cabc.Iterable):
+        return st.lists(item, **size)
+    return None
+
+
+def _scalar(tp: Any, hints: _Hints) -> SearchStrategy[Any]:
+    lower, upper = hints.lower, hints.upper
+    if tp is bool:
+        return st.booleans()
+    if tp is int:
+        return st.integers(min_value=_int_lower(lower), max_value=_int_upper(upper))
+    if tp is float:
+        return st.floats(
+            min_value=_finite(lower),
+            max_value=_finite(upper),
+            exclude_min=bool(lower and lower[1] and _finite(lower) is not None),
+            exclude_max=bool(upper and upper[1] and _finite(upper) is not None),
+        )
+    if tp is Decimal:
+        if lower is None and upper is None:
+            # A signalling NaN cannot be hashed, nor can a payload holding one.
+            return st.decimals().filter(lambda d: not d.is_snan())
+        return st.decimals(
+            min_value=_finite(lower), max_value=_finite(upper), allow_nan=False
+        )
+    if tp is str or tp is bytes:
+        if hints.pattern is not None and isinstance(hints.pattern.pattern, tp):
+            return st.from_regex(hints.pattern, fullmatch=hints.fullmatch)
+        if tp is str:
+            return st.text(min_size=hints.min_size, max_size=hints.max_size)
+        return st.binary(min_size=hints.min_size, max_size=hints.max_size)
+    return st.from_type(tp)
+
+
+def _finite(bound: tuple[Any, bool] | None) -> Any:
+    if bound is None:
+        return None
+    try:
+        return bound[0] if math.isfinite(bound[0]) else None
+    except TypeError:  # not a number
+        return None
+
+
+def _int_lower(bound: tuple[Any, bool] | None) -> int | None:
+    value = _finite(bound)
+    if value is None or bound is None:
+        return None
+    return int(math.floor(value) + 1 if bound[1] else math.ceil(value))
+
+
+def _int_upper(bound: tuple[Any, bool] | None) -> int | None:
+    value = _finite(bound)
+    if value is None or bound is None:
+        return None
+    return int(math.ceil(value) - 1 if bound[1] else math.floor(value))
+
+
+# -- checking values ------------------------------------------------------------------
+
+
+def _problem(
+    attribute: attrs.Attribute[Any],
+    fs: FieldSpec,
+    value: Any,
+    check: Check | None = None,
+) -> str | None:
+    """What is wrong with *value* for this field, or None; as the payload does it."""
+    check = check if check is not None else compile_check(attribute.type, 0)
+    if attribute.converter is not None:
+        try:
+            value = attribute.converter(value)  # type: ignore[operator]
+        except Exception as exc:  # noqa: BLE001 - the converter rejects the value
+            return f"its converter raised {type(exc).__qualname__}: {exc}"
+    if value is None:
+        if not fs.none_ok:
+            return f"must not be None (expected {check.expect})"
+    elif not check.accepts(value):
+        return f"expected {check.expect}, got {type(value).__qualname__}"
+    if attribute.validator is not None:
+        try:
+            attribute.validator(types.SimpleNamespace(), attribute, value)
+        except (TypeError, ValueError) as exc:
+            return str(exc.args[0]) if exc.args else type(exc).__qualname__
+        except Exception:  # noqa: BLE001
+            # Most likely it reads other fields: building the payload decides.
+            return None
+    return None
+
+
+def _show(fs: FieldSpec, value: Any) -> str:
+    if fs.sensitive:
+        return "None" if value is None else f"<{type(value).__qualname__}>"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."  # noqa: PLR2004
+
+
+def _checked(
+    spec: PayloadSpec,
+    attribute: attrs.Attribute[Any],
+    fs: FieldSpec,
+    source: str,
+    value: Any,
+) -> Any:
+    problem = _problem(attribute, fs, value)
+    if problem is not None:
+        raise PayloadError(
+            spec.name,
+            spec.payload_type,
+            {fs.name: f"{source} drew {_show(fs, value)}, which is invalid: {problem}"},
+        )
+    return value
+
+
+def _valid(
+    attribute: attrs.Attribute[Any], fs: FieldSpec, check: Check | None, value: Any
+) -> bool:
+    return _problem(attribute, fs, value, check) is None
+
+
+def _field_values(
+    spec: PayloadSpec, attribute: attrs.Attribute[Any], fs: FieldSpec
+) -> SearchStrategy[Any]:
+    """Valid values of one field (never drawn from the application's overrides)."""
+    annotation = attribute.type
+    if fs.domain is not None:
+        _, domain = _unwrap(
+            _single(annotation) if _is_union(annotation) else annotation
+        )
+        assert domain is not None  # noqa: S101 - FieldSpec.domain says so
+        source = f"the strategy registered for domain {domain.name!r}"
+        values = _domain_draw(domain).map(
+            partial(_checked_domain, spec, attribute, fs, source)
+        )
+        if fs.none_ok:
+            values = st.none() | values
+        # The check depends on declared classes: compute it per draw.
+        return values.filter(partial(_valid, attribute, fs, None))
+    check = compile_check(annotation, 0)
+    values = _values(annotation, _hints(attribute.validator))
+    if fs.none_ok:
+        values = st.none() | values
+    return values.filter(partial(_valid, attribute, fs, check))
+
+
+def _single(annotation: Any) -> Any:
+    return next(
+        a for a in typing.get_args(annotation) if a is not None and a is not _NoneType
+    )
+
+
+def _checked_domain(
+    spec: PayloadSpec,
+    attribute: attrs.Attribute[Any],
+    fs: FieldSpec,
+    source: str,
+    value: Any,
+) -> Any:
+    # Only the application's own strategy can draw a wrong domain object;
+    # ours (stand-ins, instances of the declared classes) always fit.
+    if fs.domain in _domain_strategies:
+        if value is None:
+            raise PayloadError(
+                spec.name, spec.payload_type, {fs.name: f"{source} drew None"}
+            )
+        check = compile_check(attribute.type, 0)
+        if not check.accepts(value):
+            raise PayloadError(
+                spec.name,
+                spec.payload_type,
+                {
+                    fs.name: f"{source} drew {_show(fs, value)}, which is invalid: "
+                    f"expected {check.expect}, got {type(value).__qualname__}"
+                },
+            )
+    return value
+
+
+# -- payloads -------------------------------------------------------------------------
+
+
+def _spec(payload_type: Any, caller: str) -> PayloadSpec:
+    try:
+        return _dispatch.signal_for_type(payload_type).spec
+    except NotAPayloadError as exc:
+        exc.add_note(f"{caller}() takes a payload class registered with @event")
+        raise
+
+
+class _Rejected:
+    __slots__ = ()
+
+
+_REJECTED: Final = _Rejected()
+
+
+def _construct(payload_type: type[Any], kwargs: Mapping[str, Any]) -> Any:
+    try:
+        return payload_type(**kwargs)
+    except PayloadError:
+        # Each field was valid on its own: a validator relating several fields
+        # refused the combination. Draw again.
+        return _REJECTED
+
+
+def _built(value: object) -> bool:
+    return value is not _REJECTED
+
+
+def payloads(payload_type: type[P], /, **overrides: Any) -> SearchStrategy[P]:
+    """Draw valid payloads of a registered event, built-in or custom.
+
+    Required fields are always drawn; optional ones are sometimes left out (so
+    their defaults are used too), sometimes None where allowed. Domain fields
+    are drawn as :func:`domain_objects` describes.
+
+    ::
+
+        @given(payloads(OrderPlaced, user=st.none()))
+        def test_anonymous_orders(event): ...
+
+    Args:
+        payload_type: The payload class.
+        overrides: Field name -> a strategy for that field, or a fixed value.
+            The values must be valid for the field: an invalid one is an error
+            (raised at once for a fixed value, on the draw for a strategy),
+            never silently filtered out.
+
+    Raises:
+        NotAPayloadError: *payload_type* is not a registered payload class.
+        PayloadError: An override names an unknown field, or is a fixed value
+            that is invalid for its field. Its ``fields`` name them.
+
+    .. versionadded:: 0.1.0
+    """
+    spec = _spec(payload_type, "payloads")
+    _register_type_strategies()
+    return _payloads(spec, payload_type, overrides)
+
+
+def _payloads(
+    spec: PayloadSpec, payload_type: type[P], overrides: Mapping[str, Any]
+) -> SearchStrategy[P]:
+    if not overrides and payload_type in _cache:
+        return cast("SearchStrategy[P]", _cache[payload_type])
+    attributes = {a.name: a for a in attrs.fields(cast("Any", payload_type))}
+    fields = {fs.name: fs for fs in spec.fields}
+    problems: dict[str, str] = {}
+    required: dict[str, SearchStrategy[Any]] = {}
+    optional: dict[str, SearchStrategy[Any]] = {}
+    for name, override in overrides.items():
+        fs = fields.get(name)
+        if fs is None:
+            known = ", ".join(spec.field_names) or "none"
+            problems[name] = f"unknown field (the fields are: {known})"
+        elif isinstance(override, SearchStrategy):
+            required[name] = override.map(
+                partial(_checked, spec, attributes[name], fs, "the override strategy")
+            )
+        else:
+            problem = _problem(attributes[name], fs, override)
+            if problem is not None:
+                problems[name] = f"override {_show(fs, override)} is invalid: {problem}"
+            required[name] = st.just(override)
+    if problems:
+        raise PayloadError(spec.name, payload_type, problems)
+    for fs in spec.fields:
+        if fs.name not in overrides:
+            target = required if fs.required else optional
+            target[fs.name] = _field_values(spec, attributes[fs.name], fs)
+    strategy = (
+        st.fixed_dictionaries(required, optional=optional)
+        .map(partial(_construct, payload_type))
+        .filter(_built)
+    )
+    if not overrides:
+        _cache[payload_type] = strategy
+    return cast("SearchStrategy[P]", strategy)
+
+
+def any_payload() -> SearchStrategy[Any]:
+    """Draw a payload of any registered event.
+
+    The events are looked up when the strategy is first drawn from, so events
+    registered after this call (but before the test runs) are included.
+
+    .. versionadded:: 0.1.0
+    """
+    return st.deferred(
+        lambda: st.one_of([payloads(spec.payload_type) for spec in catalog()])
+    )
+
+
+# -- invalid arguments ----------------------------------------------------------------
+
+Problem: TypeAlias = Literal["missing", "unknown", "none", "wrong_type"]
+"""How :func:`invalid_arguments` spoiled an argument.
+
+``"missing"``: a required field is left out; ``"unknown"``: an argument that is
+not a field is added; ``"none"``: None is passed where it is not allowed;
+``"wrong_type"``: a value of the wrong type is passed.
+
+.. versionadded:: 0.1.0
+"""
+
+
+@attrs.frozen(kw_only=True)
+class InvalidArguments:
+    """Keyword arguments that an event must reject, and why.
+
+    Attributes:
+        payload_type: The payload class.
+        kwargs: The arguments, for ``payload_type(**kwargs)`` or
+            ``signal.send(sender, **kwargs)``.
+        problems: Argument name -> how it was spoiled. Every other argument is
+            valid on its own.
+
+    .. versionadded:: 0.1.0
+    """
+
+    payload_type: type[Any]
+    kwargs: Mapping[str, Any]
+    problems: Mapping[str, Problem]
+
+    @property
+    def fields(self) -> frozenset[str]:
+        """The names the :class:`~commerce_events.exceptions.PayloadError` must list.
+
+        It may list more when a validator relates several fields.
+        """
+        return frozenset(self.problems)
+
+
+_RESERVED_NAMES: Final = frozenset({"self", "sender"})
+
+# Values of many types, for "wrong type": each field keeps the ones it refuses.
+_WRONG: Final[SearchStrategy[Any]] = st.one_of(
+    st.integers(),
+    st.text(max_size=5),
+    st.booleans(),
+    st.floats(allow_nan=False),
+    st.binary(max_size=5),
+    st.lists(st.integers(), max_size=2),
+    st.tuples(st.integers()),
+    st.dictionaries(st.text(max_size=2), st.integers(), max_size=2),
+    st.builds(object),
+)
+
+
+def _refused(check: Check, value: object) -> bool:
+    return not check.accepts(value)
+
+
+def _unknown_names(spec: PayloadSpec) -> SearchStrategy[str]:
+    taken = set(spec.field_names) | _RESERVED_NAMES
+    return st.from_regex(r"[a-z][a-z0-9_]{0,11}", fullmatch=True).filter(
+        lambda name: name not in taken
+    )
+
+
+@st.composite
+def _invalid(draw: st.DrawFn, payload_type: type[Any]) -> InvalidArguments:
+    spec = _dispatch.signal_for_type(payload_type).spec
+    attributes = {a.name: a for a in attrs.fields(payload_type)}
+    kwargs: dict[str, Any] = {
+        fs.name: draw(_field_values(spec, attributes[fs.name], fs))
+        for fs in spec.fields
+    }
+    options: list[tuple[str, Problem]] = [("", "unknown")]
+    checks: dict[str, Check] = {}
+    for fs in spec.fields:
+        if fs.required:
+            options.append((fs.name, "missing"))
+        if attributes[fs.name].converter is not None:
+            continue  # a converter may turn anything into a valid value
+        if not fs.none_ok:
+            options.append((fs.name, "none"))
+        checks[fs.name] = check = compile_check(attributes[fs.name].type, 0)
+        if check.expr is not None:  # some non-None values are refused
+            options.append((fs.name, "wrong_type"))
+    chosen = draw(
+        st.lists(
+            st.sampled_from(options), min_size=1, max_size=3, unique_by=lambda o: o[0]
+        )
+    )
+    problems: dict[str, Problem] = {}
+    for name, problem in chosen:
+        if problem == "unknown":
+            name = draw(_unknown_names(spec))  # noqa: PLW2901
+            kwargs[name] = draw(_WRONG)
+        elif problem == "missing":
+            del kwargs[name]
+        elif problem == "none":
+            kwargs[name] = None
+        else:
+            kwargs[name] = draw(_WRONG.filter(partial(_refused, checks[name])))
+        problems[name] = problem
+    return InvalidArguments(payload_type=payload_type, kwargs=kwargs, problems=problems)
+
+
+def invalid_arguments(payload_type: type[Any], /) -> SearchStrategy[InvalidArguments]:
+    """Draw argument sets that building (or sending) the event must reject.
+
+    Each draw starts from valid values for every field and spoils one to three
+    arguments: a required field left out, an unknown argument added, None where
+    it is not allowed, or a value of the wrong type. The event must then raise
+    a :class:`~commerce_events.exceptions.PayloadError` listing at least those
+    arguments::
+
+        @given(invalid_arguments(PointsAwarded))
+        def test_points_awarded_rejects(case):
+            with pytest.raises(PayloadError) as error:
+                PointsAwarded(**case.kwargs)
+            assert case.fields <= error.value.fields.keys()
+
+    Fields with a converter are only ever left out (a converter may make any
+    value valid).
+
+    Raises:
+        NotAPayloadError: *payload_type* is not a registered payload class.
+
+    .. versionadded:: 0.1.0
+    """
+    _spec(payload_type, "invalid_arguments")
+    return _invalid(payload_type)
+
+
+# -- registration with Hypothesis --------------------------------------------------
+
+
+def _from_type(thing: type[Any]) -> SearchStrategy[Any]:
+    # Not payloads(): registering from inside a from_type resolution would
+    # clear Hypothesis's from_type cache under its feet.
+    return _payloads(_spec(thing, "from_type"), thing, {})
+
+
+def _known_to_hypothesis(cls: type[Any]) -> bool:
+    # Hypothesis has no public "is a strategy registered?"; peeking keeps us
+    # from replacing a strategy the application registered itself.
+    try:
+        from hypothesis.strategies._internal.types import _global_type_lookup
+    except ImportError:  # pragma: no cover - Hypothesis moved it
+        return False
+    return cls in _global_type_lookup
+
+
+def _register_type_strategies() -> None:
+    """Make ``st.from_type`` draw valid payloads for every registered event.
+
+    Registers a *function* (resolved lazily, when ``from_type`` is drawn from),
+    so nothing is built at import time. Events registered later are covered on
+    the next call: each :func:`payloads` call, and the pytest plugin after
+    collection.
+    """
+    new: list[type[Any]] = []
+    with _lock:
+        for spec in catalog():
+            if spec.payload_type not in _registered:
+                _registered.add(spec.payload_type)
+                new.append(spec.payload_type)
+    for cls in new:
+        if not _known_to_hypothesis(cls):
+            st.register_type_strategy(cls, _from_type)
+
+
+_ready = True
+_register_type_strategies()
