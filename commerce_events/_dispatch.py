@@ -20,11 +20,12 @@ global read for all of them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
-import inspect
 import itertools
 import logging
 import threading
+import types
 import typing
 import weakref
 from collections.abc import Callable, Generator, Iterator
@@ -32,7 +33,7 @@ from contextlib import contextmanager
 from typing import Any, ClassVar, Final, Literal, Protocol
 
 import blinker
-from blinker._utilities import make_id
+from blinker._utilities import make_id, make_ref
 
 from ._context import CURRENT_EVENT, DEFERRED, MUTED, EventMetadata
 from ._introspect import (
@@ -126,6 +127,16 @@ _OSCAR: Final = 2  # receiver(sender, **fields), else subscriber(payload)
 _ASYNC: Final = 4  # returns an awaitable
 _METADATA: Final = 8  # subscriber(payload, metadata)
 
+_ANY_ONLY: Final = (_ANY_ID,)
+
+
+def _make_id(obj: object) -> Any:
+    """blinker's make_id, with a shortcut for the common case (a function)."""
+    return id(obj) if type(obj) is types.FunctionType else make_id(obj)
+
+
+# shared by every subscription to any sender
+
 _Entry = tuple[Any, int, "_Subscription"]
 _Plan = tuple[tuple[_Entry, ...], bool]  # entries, any async
 
@@ -205,49 +216,70 @@ def signal_for_type(payload_type: type[Any]) -> EventSignal:
 
 
 class _Subscription:
-    """One receiver's options on one signal; its senders live in blinker's maps."""
+    """One receiver on one signal: its options, and the senders it listens to.
+
+    It is also blinker's per-receiver set of sender ids (``_by_receiver``
+    values), so that no separate set is kept per subscription: a subscription
+    costs a few hundred bytes, less than blinker's own receivers.
+    """
 
     __slots__ = (
-        "is_async",
+        "kind",
         "on_error",
         "priority",
         "receiver_id",
         "sender_classes",
+        "senders",
         "seq",
-        "typed",
-        "with_metadata",
     )
 
     def __init__(
-        self,
-        receiver_id: object,
-        *,
-        typed: bool,
-        is_async: bool,
-        with_metadata: bool,
-        priority: int,
-        on_error: OnError | None,
+        self, receiver_id: object, kind: int, priority: int, on_error: OnError | None
     ) -> None:
         self.receiver_id = receiver_id
-        self.typed = typed
-        self.is_async = is_async
-        self.with_metadata = with_metadata
+        self.kind = kind  # _OSCAR | _ASYNC | _METADATA bits
         self.priority = priority
         self.on_error = on_error
         self.seq = next(_sequence)
+        self.senders: tuple[Any, ...] = ()
         # Classes given as sender also match their instances (see subscribe).
         self.sender_classes: tuple[type[Any], ...] = ()
 
+    @property
+    def typed(self) -> bool:
+        return not self.kind & _OSCAR
+
+    @property
+    def is_async(self) -> bool:
+        return bool(self.kind & _ASYNC)
+
+    @property
+    def with_metadata(self) -> bool:
+        return bool(self.kind & _METADATA)
+
+    # The set protocol blinker uses on _by_receiver values.
+    def add(self, sender_id: Any) -> None:
+        if sender_id not in self.senders:
+            self.senders = (
+                _ANY_ONLY
+                if not self.senders and sender_id == _ANY_ID
+                else (*self.senders, sender_id)
+            )
+
+    def discard(self, sender_id: Any) -> None:
+        self.senders = tuple(s for s in self.senders if s != sender_id)
+
+    def __contains__(self, sender_id: object) -> bool:
+        return sender_id in self.senders
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.senders)
+
+    def __len__(self) -> int:
+        return len(self.senders)
+
     def sort_key(self) -> tuple[int, int]:
         return (-self.priority, self.seq)
-
-    def flags(self, weak: bool) -> int:  # noqa: FBT001
-        return (
-            (_WEAK if weak else 0)
-            | (0 if self.typed else _OSCAR)
-            | (_ASYNC if self.is_async else 0)
-            | (_METADATA if self.with_metadata else 0)
-        )
 
     def copy(self) -> _Subscription:
         clone = _Subscription.__new__(_Subscription)
@@ -274,7 +306,7 @@ class EventSignal(blinker.NamedSignal):
 
     def __init__(self, spec: PayloadSpec, on_error: OnError | None = None) -> None:
         self._lock = threading.RLock()
-        self._records: dict[Any, _Subscription] = {}
+        self._metadata_subscribers = 0
         self._ordered: tuple[_Subscription, ...] = ()
         self._plans: dict[Any, _Plan] = {}
         self._sender_ids: frozenset[Any] = frozenset()
@@ -283,6 +315,8 @@ class EventSignal(blinker.NamedSignal):
         self._dirty = True
         self._muted = False
         super().__init__(spec.name, spec.doc or None)
+        # blinker's per-receiver sender sets are our subscription records.
+        self._by_receiver: dict[Any, _Subscription] = {}  # type: ignore[assignment]
         self.payload_type = spec.payload_type
         self.spec = spec
         self.on_error = on_error
@@ -302,7 +336,7 @@ class EventSignal(blinker.NamedSignal):
     @is_muted.setter
     def is_muted(self, value: bool) -> None:  # pyright: ignore[reportIncompatibleVariableOverride]
         self._muted = value
-        if hasattr(self, "_records"):
+        if hasattr(self, "_metadata_subscribers"):
             self._invalidate()
 
     # -- subscribing ---------------------------------------------------------
@@ -383,10 +417,16 @@ class EventSignal(blinker.NamedSignal):
             msg = f"priority must be an int, got {priority!r}"
             raise TypeError(msg)
         if weak is None:
-            weak = inspect.ismethod(receiver)
-        receiver_id = make_id(receiver)
+            weak = type(receiver) is types.MethodType
+        kind = (
+            (0 if typed else _OSCAR)
+            | (_ASYNC if is_async_callable(receiver) else 0)
+            | (_METADATA if with_metadata else 0)
+        )
+        receiver_id = _make_id(receiver)
+        sender_id = _ANY_ID if sender is ANY else _make_id(sender)
         with self._lock:
-            record = self._records.get(receiver_id)
+            record = self._by_receiver.get(receiver_id)
             if record is not None and record.typed != typed:
                 how = (
                     "a typed subscriber" if record.typed else "an Oscar-style receiver"
@@ -394,52 +434,95 @@ class EventSignal(blinker.NamedSignal):
                 raise SubscriberSignatureError(
                     self.name, receiver, f"it is already connected as {how}"
                 )
-            super().connect(receiver, sender, weak)
-            if record is None:
-                record = _Subscription(
-                    receiver_id,
-                    typed=typed,
-                    is_async=is_async_callable(receiver),
-                    with_metadata=with_metadata,
-                    priority=priority,
-                    on_error=on_error,
+            if weak:
+                self.receivers[receiver_id] = make_ref(
+                    receiver, self._make_cleanup_receiver(receiver_id)
                 )
-                self._records[receiver_id] = record
             else:
+                self.receivers[receiver_id] = receiver
+            if record is None:
+                record = _Subscription(receiver_id, kind, priority, on_error)
+                self._by_receiver[receiver_id] = record
+            else:
+                if record.with_metadata:
+                    self._metadata_subscribers -= 1
+                record.kind = kind
                 record.priority = priority
                 record.on_error = on_error
-                record.with_metadata = with_metadata
-            if isinstance(sender, type) and sender not in record.sender_classes:
-                record.sender_classes += (sender,)
+            if with_metadata:
+                self._metadata_subscribers += 1
+            record.add(sender_id)
+            self._by_sender[sender_id].add(receiver_id)
+            if sender is not ANY:
+                if isinstance(sender, type) and sender not in record.sender_classes:
+                    record.sender_classes += (sender,)
+                if sender_id not in self._weak_senders:
+                    # As blinker: forget a sender's subscriptions when it dies
+                    # (senders that cannot be weakly referenced live forever).
+                    with contextlib.suppress(TypeError):
+                        self._weak_senders[sender_id] = make_ref(
+                            sender, self._make_cleanup_sender(sender_id)
+                        )
             self._invalidate()
             self._sync_metadata_flag()
+        if "receiver_connected" in self.__dict__ and self.receiver_connected.receivers:
+            self.receiver_connected.send(
+                self, receiver=receiver, sender=sender, weak=weak
+            )
 
     def disconnect(self, receiver: Callable[..., Any], sender: Any = ANY) -> None:
         """Disconnect *receiver* (from *sender* only, or from every sender)."""
-        super().disconnect(receiver, sender)
+        self._disconnect(
+            _make_id(receiver), _ANY_ID if sender is ANY else _make_id(sender)
+        )
+        if (
+            "receiver_disconnected" in self.__dict__
+            and self.receiver_disconnected.receivers
+        ):
+            self.receiver_disconnected.send(self, receiver=receiver, sender=sender)
 
     def _disconnect(self, receiver_id: Any, sender_id: Any) -> None:
         # Every removal path ends here: disconnect(), the cleanup of a
         # collected weak receiver, and blinker's receivers_for() pruning.
         with self._lock:
-            super()._disconnect(receiver_id, sender_id)
-            if not self._by_receiver.get(receiver_id):
-                # Gone from every sender: forget it now, as its id may be
-                # reused by a new object at once.
-                self._records.pop(receiver_id, None)
-            record = self._records.get(receiver_id)
-            if record is not None and sender_id != _ANY_ID:
-                record.sender_classes = tuple(
-                    c for c in record.sender_classes if make_id(c) != sender_id
-                )
+            record = self._by_receiver.get(receiver_id)
+            if record is None:
+                self.receivers.pop(receiver_id, None)
+                return
+            gone = record.senders if sender_id == _ANY_ID else (sender_id,)
+            for sid in gone:
+                self._forget(record, sid)
             self._invalidate()
 
-    def _make_cleanup_sender(self, sender_id: Any) -> Callable[[Any], None]:
-        blinker_cleanup = super()._make_cleanup_sender(sender_id)
+    def _forget(self, record: _Subscription, sender_id: Any) -> None:
+        """Remove one sender from a subscription, and the subscription if last."""
+        bucket = self._by_sender.get(sender_id)
+        if bucket is not None:
+            bucket.discard(record.receiver_id)
+            if not bucket and sender_id != _ANY_ID:
+                del self._by_sender[sender_id]
+        record.discard(sender_id)
+        if record.sender_classes:
+            record.sender_classes = tuple(
+                c for c in record.sender_classes if _make_id(c) != sender_id
+            )
+        if not record.senders:
+            # Forgotten at once, as the receiver's id may be reused right away.
+            del self._by_receiver[record.receiver_id]
+            self.receivers.pop(record.receiver_id, None)
+            if record.with_metadata:
+                self._metadata_subscribers -= 1
+                self._sync_metadata_flag()
 
+    def _make_cleanup_sender(self, sender_id: Any) -> Callable[[Any], None]:
         def cleanup(ref: Any) -> None:
             with self._lock:
-                blinker_cleanup(ref)
+                self._weak_senders.pop(sender_id, None)
+                for receiver_id in list(self._by_sender.get(sender_id, ())):
+                    record = self._by_receiver.get(receiver_id)
+                    if record is not None:
+                        self._forget(record, sender_id)
+                self._by_sender.pop(sender_id, None)
                 self._invalidate()
 
         return cleanup
@@ -447,7 +530,9 @@ class EventSignal(blinker.NamedSignal):
     def _clear_state(self) -> None:
         with self._lock:
             super()._clear_state()
+            self._metadata_subscribers = 0
             self._invalidate()
+            self._sync_metadata_flag()
 
     # -- planning ------------------------------------------------------------
 
@@ -468,11 +553,7 @@ class EventSignal(blinker.NamedSignal):
                 self._rebuild()
 
     def _rebuild(self) -> None:
-        by_receiver = self._by_receiver
-        # A record lives while blinker has its receiver connected to a sender.
-        for receiver_id in [rid for rid in self._records if not by_receiver.get(rid)]:
-            del self._records[receiver_id]
-        ordered = tuple(sorted(self._records.values(), key=_Subscription.sort_key))
+        ordered = tuple(sorted(self._by_receiver.values(), key=_Subscription.sort_key))
         self._ordered = ordered
         self._sender_ids = frozenset(
             sid for sid, bucket in self._by_sender.items() if sid != _ANY_ID and bucket
@@ -493,10 +574,11 @@ class EventSignal(blinker.NamedSignal):
                     fast_async = functions
         self._fast = fast
         self._fast_async = fast_async
-        self._sync_metadata_flag()
 
     def _sync_metadata_flag(self) -> None:
-        wanted = any(r.with_metadata for r in self._records.values())
+        wanted = self._metadata_subscribers > 0
+        if wanted == (self in _metadata_signals):
+            return
         with _state_lock:
             if wanted:
                 _metadata_signals.add(self)
@@ -508,7 +590,7 @@ class EventSignal(blinker.NamedSignal):
         if self._dirty:
             self._refresh()
         if self._sender_ids:
-            sender_id = make_id(sender)
+            sender_id = _make_id(sender)
             # Keyed by type for senders without their own subscriptions, so a
             # new view instance per request does not grow the cache.
             key = (
@@ -526,7 +608,7 @@ class EventSignal(blinker.NamedSignal):
         with self._lock:
             entries: list[_Entry] = []
             for record in self._ordered:
-                senders = self._by_receiver.get(record.receiver_id, ())
+                senders = record.senders
                 if not (
                     _ANY_ID in senders
                     or sender_id in senders
@@ -536,12 +618,20 @@ class EventSignal(blinker.NamedSignal):
                 target = self.receivers.get(record.receiver_id)
                 if target is None:
                     continue
-                flags = record.flags(isinstance(target, weakref.ref))
-                entries.append((target, flags, record))
+                weak = _WEAK if isinstance(target, weakref.ref) else 0
+                entries.append((target, record.kind | weak, record))
             plan = (tuple(entries), any(r.is_async for _, _, r in entries))
             if plans is self._plans:
                 plans[key] = plan
             return plan
+
+    def has_receivers_for(self, sender: Any) -> bool:
+        """Whether an emit from *sender* would reach any receiver.
+
+        Unlike blinker's, a class given as a subscription's sender counts for
+        its instances, as it does when delivering.
+        """
+        return bool(self._plan_for(sender)[0])
 
     def receivers_for(self, sender: Any) -> Generator[Callable[..., Any], None, None]:
         """Yield the receivers for *sender* in delivery order."""
@@ -821,7 +911,7 @@ class EventSignal(blinker.NamedSignal):
             raise SubscriberError(self.name, payload, to_raise)
 
     def _policy_of(self, receiver: Callable[..., Any]) -> OnError:
-        record = self._records.get(make_id(receiver))
+        record = self._by_receiver.get(_make_id(receiver))
         return (
             (record.on_error if record is not None else None)
             or self.on_error
@@ -855,9 +945,8 @@ class EventSignal(blinker.NamedSignal):
             return _SavedState(
                 receivers=dict(self.receivers),
                 by_sender={k: set(v) for k, v in self._by_sender.items()},
-                by_receiver={k: set(v) for k, v in self._by_receiver.items()},
+                records={rid: r.copy() for rid, r in self._by_receiver.items()},
                 weak_senders=dict(self._weak_senders),
-                records={rid: r.copy() for rid, r in self._records.items()},
                 on_error=self.on_error,
                 muted=self._muted,
             )
@@ -868,11 +957,12 @@ class EventSignal(blinker.NamedSignal):
             self.receivers.update(state.receivers)
             self._by_sender.clear()
             self._by_sender.update({k: set(v) for k, v in state.by_sender.items()})
-            self._by_receiver.clear()
-            self._by_receiver.update({k: set(v) for k, v in state.by_receiver.items()})
+            self._by_receiver = {rid: r.copy() for rid, r in state.records.items()}
+            self._metadata_subscribers = sum(
+                r.with_metadata for r in self._by_receiver.values()
+            )
             self._weak_senders.clear()
             self._weak_senders.update(state.weak_senders)
-            self._records = {rid: r.copy() for rid, r in state.records.items()}
             self.on_error = state.on_error
             self._muted = state.muted
             self._invalidate()
@@ -882,7 +972,6 @@ class EventSignal(blinker.NamedSignal):
 class _SavedState(typing.NamedTuple):
     receivers: dict[Any, Any]
     by_sender: dict[Any, set[Any]]
-    by_receiver: dict[Any, set[Any]]
     weak_senders: dict[Any, Any]
     records: dict[Any, _Subscription]
     on_error: OnError | None

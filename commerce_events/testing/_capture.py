@@ -1,9 +1,9 @@
 """Recording what the bus emits: ``capture_events`` and its recorder.
 
 The recorder listens through a dispatcher *tap*, not a subscription: a tap sees
-every emit of every event, muted or not, including events registered after the
-capture started, and it cannot change what the subscribers see or the order in
-which they run.
+every delivery of every event, including events registered after the capture
+started, and it cannot change what the subscribers see or the order in which
+they run.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any, Final, Self, TypeVar, cast
 import attrs
 
 from .. import _dispatch
+from .._context import CURRENT_EVENT, EventMetadata
 from .._payload import PayloadSpec, spec_of
 from ..exceptions import PayloadError
 
@@ -48,6 +49,8 @@ class CapturedEvent:
         sender: Who emitted it (``emit(..., sender=)`` or ``signal.send(sender)``).
         index: Its position in the recording: 0 for the first event recorded
             since the capture started (or since :meth:`CapturedEvents.clear`).
+        metadata: The emit's :class:`~commerce_events.EventMetadata` (its id,
+            time and cause).
 
     .. versionadded:: 0.1.0
     """
@@ -55,6 +58,7 @@ class CapturedEvent:
     payload: Any
     sender: Any
     index: int
+    metadata: EventMetadata | None = None
 
     @property
     def event(self) -> str:
@@ -84,6 +88,8 @@ class CapturedEvents:
         self._records: list[CapturedEvent] = []
         self._lock = threading.Lock()
         self._active = False
+        # One bound method, so remove_tap finds the very object add_tap got.
+        self._listener = self._tap
 
     # -- the recording -------------------------------------------------------
 
@@ -93,7 +99,7 @@ class CapturedEvents:
                 msg = "this capture is already recording"
                 raise RuntimeError(msg)
             self._active = True
-        _dispatch.add_tap(self._tap)
+        _dispatch.add_tap(self._listener)
         return self
 
     def __exit__(
@@ -102,17 +108,20 @@ class CapturedEvents:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        _dispatch.remove_tap(self._tap)
+        _dispatch.remove_tap(self._listener)
         with self._lock:
             self._active = False
 
     def _tap(self, signal: Any, payload: Any, sender: Any) -> None:
         if self._types and type(payload) not in self._types:
             return
+        metadata = CURRENT_EVENT.get()
         with self._lock:
             index = len(self._records)
             self._records.append(
-                CapturedEvent(payload=payload, sender=sender, index=index)
+                CapturedEvent(
+                    payload=payload, sender=sender, index=index, metadata=metadata
+                )
             )
 
     @property
@@ -330,9 +339,11 @@ def capture_events(*payload_types: type[Any]) -> CapturedEvents:
             client.post("/checkout")
         captured.assert_emitted_once(OrderPlaced, order=the_order)
 
-    Every emit is recorded (payload, sender, order) before its subscribers run,
-    whether they succeed or fail, and whether the signal is muted or not. The
-    recorder keeps its records after the block, for the assertions.
+    Every delivered event is recorded (payload, sender, order, metadata) before
+    its subscribers run, whether they succeed or fail, and whether it has
+    subscribers or not. Muted events are not delivered, so not recorded;
+    deferred ones are recorded when they are delivered. The recorder keeps its
+    records after the block, for the assertions.
 
     Args:
         payload_types: The payload classes to record (exact classes). None:

@@ -23,10 +23,11 @@ __all__ = ["isolated_subscriptions", "performing_nothing", "performing_only"]
 def isolated_subscriptions() -> Iterator[None]:
     """Restore every event's subscriptions when the block exits.
 
-    Subscribers added, removed or muted inside the block are undone on exit,
-    even on an exception; so are changes to the failure-policy defaults
-    (:func:`~commerce_events.set_default_on_error`). Events registered inside
-    the block stay registered (names are global), with their subscriptions.
+    Subscribers added or removed inside the block are undone on exit, even on
+    an exception; so are changes to the failure-policy defaults
+    (:func:`~commerce_events.set_default_on_error`) and to the async bridge.
+    Events registered inside the block stay registered (names are global),
+    with their subscriptions.
 
     .. versionadded:: 0.1.0
     """

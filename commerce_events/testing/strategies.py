@@ -35,6 +35,7 @@ def _hypothesis_setup_hook() -> None:
 
 
 import collections.abc as cabc  # noqa: E402
+import functools  # noqa: E402
 import math  # noqa: E402
 import re  # noqa: E402
 import threading  # noqa: E402
@@ -48,6 +49,7 @@ from typing import Any, Final, Literal, TypeAlias, TypeVar, cast  # noqa: E402
 
 import attr.validators  # noqa: E402
 import attrs  # noqa: E402
+from hypothesis import reject  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from hypothesis.errors import ResolutionFailed  # noqa: E402
 from hypothesis.strategies import SearchStrategy  # noqa: E402
@@ -184,6 +186,16 @@ def reset_domain_strategies() -> None:
         _domain_strategies.clear()
 
 
+@functools.cache
+def _default_domain_values(
+    name: str, classes: tuple[type[Any], ...] | None
+) -> SearchStrategy[Any]:
+    # Cached: building a strategy on every draw would cost more than drawing.
+    if classes is None:
+        return st.builds(DomainStandIn, st.just(name), st.integers(0, 999))
+    return st.one_of([st.from_type(c) for c in classes])
+
+
 @st.composite
 def _domain_draw(draw: st.DrawFn, domain: Domain) -> Any:
     # Looked up on every draw, so that registrations and declarations made after
@@ -192,10 +204,8 @@ def _domain_draw(draw: st.DrawFn, domain: Domain) -> Any:
     if registered is not None:
         return draw(registered)
     classes = domain.classes()
-    if classes is None:
-        return draw(st.builds(DomainStandIn, st.just(domain.name), st.integers(0, 999)))
     try:
-        return draw(st.one_of([st.from_type(c) for c in classes]))
+        return draw(_default_domain_values(domain.name, classes))
     except ResolutionFailed as exc:
         exc.add_note(
             f"commerce_events: register a strategy for the {domain.name!r} domain, "
@@ -570,24 +580,19 @@ def _spec(payload_type: Any, caller: str) -> PayloadSpec:
         raise
 
 
-class _Rejected:
-    __slots__ = ()
-
-
-_REJECTED: Final = _Rejected()
-
-
-def _construct(payload_type: type[Any], kwargs: Mapping[str, Any]) -> Any:
+@st.composite
+def _build(
+    draw: st.DrawFn, payload_type: type[Any], arguments: SearchStrategy[dict[str, Any]]
+) -> Any:
+    # A composite, not arguments.map(payload_type): Hypothesis then reports a
+    # failing payload by its fields, not as a call to an internal function.
+    kwargs = draw(arguments)
     try:
         return payload_type(**kwargs)
     except PayloadError:
         # Each field was valid on its own: a validator relating several fields
         # refused the combination. Draw again.
-        return _REJECTED
-
-
-def _built(value: object) -> bool:
-    return value is not _REJECTED
+        reject()
 
 
 def payloads(payload_type: type[P], /, **overrides: Any) -> SearchStrategy[P]:
@@ -651,11 +656,7 @@ def _payloads(
         if fs.name not in overrides:
             target = required if fs.required else optional
             target[fs.name] = _field_values(spec, attributes[fs.name], fs)
-    strategy = (
-        st.fixed_dictionaries(required, optional=optional)
-        .map(partial(_construct, payload_type))
-        .filter(_built)
-    )
+    strategy = _build(payload_type, st.fixed_dictionaries(required, optional=optional))
     if not overrides:
         _cache[payload_type] = strategy
     return cast("SearchStrategy[P]", strategy)
