@@ -1,0 +1,183 @@
+"""Tests for commerce_events._cli: ``python -m commerce_events catalog``."""
+
+import io
+import json
+import re
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from commerce_events import catalog
+from commerce_events._cli import main
+
+CUSTOM_MODULE = "custom_events_test_cli"
+CUSTOM_EVENT = "points_awarded_test_cli"
+CUSTOM_SOURCE = textwrap.dedent(
+    f'''
+    from commerce_events import event, field
+
+
+    @event("{CUSTOM_EVENT}")
+    class PointsAwardedTestCli:
+        """Raised when loyalty points are awarded (defined by test_cli)."""
+
+        member: str = field(doc="The loyalty scheme member")
+        points: int = field(doc="How many points were awarded")
+        reason: str | None = field(default=None, doc="Why they were awarded")
+    '''
+)
+
+
+@pytest.fixture(name="custom_module")
+def _custom_module(tmp_path, monkeypatch):
+    """Make a module defining a custom event importable, and return its name."""
+    (tmp_path / f"{CUSTOM_MODULE}.py").write_text(CUSTOM_SOURCE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    return CUSTOM_MODULE
+
+
+def run(*argv: str) -> str:
+    """Run the command line in-process and return what it printed."""
+    out = io.StringIO()
+    assert 0 == main(list(argv), out=out)
+    return out.getvalue()
+
+
+def cells(line: str) -> list[str]:
+    """Split a table row into its cells (separated by two spaces or more)."""
+    return re.split(r"\s{2,}", line.strip())
+
+
+def blocks(text: str) -> dict[str, tuple[str, list[str], dict[str, list[str]]]]:
+    """Split the text catalogue by event: (title, summary lines, rows by field)."""
+    result = {}
+    for block in text.strip().split("\n\n"):
+        title, *rest = block.splitlines()
+        header = next(i for i, line in enumerate(rest) if cells(line)[0] == "field")
+        rows = {cells(line)[0]: cells(line) for line in rest[header:]}
+        result[title.split()[0]] = (title, rest[:header], rows)
+    return result
+
+
+class TestMain:
+    def test_module_entry_point(self):
+        """python -m commerce_events catalog prints every built-in event."""
+        completed = subprocess.run(
+            [sys.executable, "-m", "commerce_events", "catalog"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+        assert 0 == completed.returncode
+        assert "" == completed.stderr
+        for spec in catalog():
+            if spec.payload_type.__module__.startswith("commerce_events."):
+                assert spec.name in completed.stdout
+
+    def test_text_lists_every_event(self):
+        """The table has a block per event naming its payload class and doc."""
+        text = blocks(run("catalog"))
+
+        assert [spec.name for spec in catalog()] == list(text)
+        for spec in catalog():
+            title, summary, _rows = text[spec.name]
+            expected_summary = [f"  {spec.doc.splitlines()[0]}"] if spec.doc else []
+            assert title.endswith(f"-> {spec.payload_type.__qualname__}")
+            assert expected_summary == summary
+            for alias in spec.aliases:
+                assert alias in title
+
+    def test_text_lists_every_field(self):
+        """Each field has a row with its name, required/optional and its doc."""
+        text = blocks(run("catalog"))
+
+        for spec in catalog():
+            _title, _summary, rows = text[spec.name]
+            assert ["field", "accepts", "presence", "doc"] == rows["field"]
+            assert ["field", *spec.field_names] == list(rows)
+            for fs in spec.fields:
+                presence = "required" if fs.required else "optional"
+                expected = [presence, fs.doc] if fs.doc else [presence]
+                assert expected == rows[fs.name][2:]
+
+    def test_text_for_product_viewed(self):
+        """The product_viewed block reads as a table of its four fields."""
+        title, summary, rows = blocks(run("catalog"))["product_viewed"]
+
+        assert "product_viewed -> ProductViewed" == title
+        assert ["  Raised when a product detail page is viewed."] == summary
+        assert [
+            ("field", "presence", "doc"),
+            ("product", "required", "The product being viewed"),
+            ("user", "optional", "The user in question"),
+            ("request", "optional", "The request instance"),
+            ("response", "optional", "The response instance"),
+        ] == [(row[0], row[2], row[3]) for row in rows.values()]
+
+    def test_json_format(self):
+        """--format json gives every event with its class, doc and fields."""
+        data = json.loads(run("catalog", "--format", "json"))
+
+        assert [spec.name for spec in catalog()] == [entry["name"] for entry in data]
+        for spec, entry in zip(catalog(), data, strict=True):
+            cls = spec.payload_type
+            assert f"{cls.__module__}.{cls.__qualname__}" == entry["payload_type"]
+            assert list(spec.aliases) == entry["aliases"]
+            assert spec.doc == entry["doc"]
+            assert [(f.name, f.required, f.doc) for f in spec.fields] == [
+                (f["name"], f["required"], f["doc"]) for f in entry["fields"]
+            ]
+
+    def test_json_for_review_added(self):
+        """The JSON entry of review_added lists its alias and field presence."""
+        data = {
+            entry["name"]: entry
+            for entry in json.loads(run("catalog", "--format", "json"))
+        }
+        entry = data["review_added"]
+
+        assert ["review_created"] == entry["aliases"]
+        assert "commerce_events._catalogue.ReviewAdded" == entry["payload_type"]
+        assert [
+            ("review", True),
+            ("user", False),
+            ("request", False),
+            ("response", False),
+        ] == [(f["name"], f["required"]) for f in entry["fields"]]
+
+    def test_import_includes_custom_events(self, custom_module):
+        """--import MODULE adds the events that module defines to the table."""
+        text = blocks(run("catalog", "--import", custom_module))
+        title, summary, rows = text[CUSTOM_EVENT]
+
+        assert f"{CUSTOM_EVENT} -> PointsAwardedTestCli" == title
+        assert ["  Raised when loyalty points are awarded (defined by test_cli)."] == (
+            summary
+        )
+        assert [
+            ("field", "presence", "doc"),
+            ("member", "required", "The loyalty scheme member"),
+            ("points", "required", "How many points were awarded"),
+            ("reason", "optional", "Why they were awarded"),
+        ] == [(row[0], row[2], row[3]) for row in rows.values()]
+
+    def test_import_includes_custom_events_in_json(self, custom_module):
+        """--import MODULE with --format json includes the custom events."""
+        data = json.loads(run("catalog", "--format", "json", "--import", custom_module))
+        entry = {e["name"]: e for e in data}[CUSTOM_EVENT]
+
+        assert f"{CUSTOM_MODULE}.PointsAwardedTestCli" == entry["payload_type"]
+        assert [("member", True), ("points", True), ("reason", False)] == [
+            (f["name"], f["required"]) for f in entry["fields"]
+        ]
+
+    def test_command_is_required(self, capsys):
+        """Without a command, the usage is printed and the exit status is 2."""
+        with pytest.raises(SystemExit) as info:
+            main([], out=io.StringIO())
+
+        assert 2 == info.value.code
+        assert "usage" in capsys.readouterr().err
