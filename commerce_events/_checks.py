@@ -202,6 +202,15 @@ def compile_check(annotation: Any, index: int) -> Check:
     if all(isinstance(m, type) and get_origin(m) is None for m in members):
         classes = tuple(members)
         name = f"_ce_t{index}"
+        if classes == (int,):
+            # Inlined: a bool is an int subclass, but True is not a quantity.
+            return Check(
+                none_ok,
+                "(not _ce_isinstance({v}, int) or {v}.__class__ is bool)",
+                {"_ce_isinstance": isinstance},
+                _class_test(int),
+                expect,
+            )
         if int in classes or float in classes:
             tests = [_class_test(c) for c in classes]
             fname = f"_ce_c{index}"
