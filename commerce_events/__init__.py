@@ -20,6 +20,7 @@ from ._catalogue import (
     VoucherAddition,
 )
 from ._context import (
+    FROM_REQUEST,
     EventMetadata,
     RequestContext,
     current_request_context,
@@ -44,6 +45,7 @@ from ._subscribe import subscribe, subscribed, unsubscribe
 
 __all__ = [
     "ANY",
+    "FROM_REQUEST",
     "AsyncBridge",
     "BasketAddition",
     "EventMetadata",

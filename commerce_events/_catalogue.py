@@ -7,6 +7,7 @@ signals documentation.
 
 from __future__ import annotations
 
+from ._context import FROM_REQUEST
 from ._domain import (
     Basket,
     Order,
@@ -71,7 +72,7 @@ class UserRegistered:
     .. versionadded:: 0.1.0
     """
 
-    user: User = field(doc=_USER)
+    user: User = field(default=FROM_REQUEST, doc=_USER)
     request: Request | None = field(default=None, doc=_REQUEST)
 
 
@@ -105,7 +106,7 @@ class StartCheckout:
     .. versionadded:: 0.1.0
     """
 
-    request: Request = field(doc=_REQUEST)
+    request: Request = field(default=FROM_REQUEST, doc=_REQUEST)
 
 
 @event("pre_payment")

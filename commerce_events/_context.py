@@ -27,6 +27,7 @@ import attrs
 __all__ = [
     "CURRENT_EVENT",
     "DEFERRED",
+    "FROM_REQUEST",
     "MUTED",
     "EventMetadata",
     "RequestContext",
@@ -68,6 +69,29 @@ class EventMetadata:
             None if parent is None else parent.id,
         )
 
+
+class _FromRequest:
+    """See :data:`FROM_REQUEST`."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "FROM_REQUEST"
+
+    def __reduce__(self) -> str:
+        return "FROM_REQUEST"
+
+
+FROM_REQUEST: Any = _FromRequest()
+"""The default of a *required* ``request`` or ``user`` field.
+
+``request: Request = field(default=FROM_REQUEST)`` keeps the field required,
+but lets an emitter inside a request omit it: it then comes from the request
+context (and is missing, so an error, outside one). Type checkers see a default,
+so ``StartCheckout()`` in a view type-checks.
+
+.. versionadded:: 0.1.0
+"""
 
 CURRENT_EVENT: ContextVar[EventMetadata | None] = ContextVar(
     "commerce_events.current_event", default=None

@@ -48,16 +48,7 @@ MISSING: Any = _Missing()
 _FROM_CONTEXT = {"request": "request", "user": "user"}
 
 
-class _FromContext:
-    """The default of a request/user field: take it from the request context."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "<from request context>"
-
-
-FROM_CONTEXT: Any = _FromContext()
+FROM_CONTEXT: Any = _context.FROM_REQUEST
 
 
 def field(
@@ -213,6 +204,10 @@ def build_payload_class(
     checks: dict[str, Check] = {}
     for index, attribute in enumerate(attrs.fields(built)):
         default = attribute.default
+        if default is FROM_CONTEXT and not _is_context_domain(attribute.type):
+            problems[attribute.name] = (
+                "only request and user fields can default to FROM_REQUEST"
+            )
         if isinstance(default, attrs.Factory) and default.takes_self:  # type: ignore[arg-type]
             problems[attribute.name] = "factories with takes_self are not supported"
         try:
@@ -238,9 +233,19 @@ def build_payload_class(
     return result, spec
 
 
+def _is_context_domain(annotation: Any) -> bool:
+    try:
+        check = compile_check(annotation, 0)
+    except UnsupportedAnnotation:
+        return False
+    return check.domain is not None and check.domain.name in _FROM_CONTEXT
+
+
 def _field_spec(attribute: attrs.Attribute[Any], check: Check) -> FieldSpec:
     default = attribute.default
-    required = default is attrs.NOTHING
+    # FROM_REQUEST looks like a default to type checkers, but the field is
+    # required: it only comes from the request context when omitted.
+    required = default is attrs.NOTHING or default is FROM_CONTEXT
     plain_default = (
         attrs.NOTHING if required or isinstance(default, attrs.Factory) else default  # type: ignore[arg-type]
     )
@@ -265,6 +270,9 @@ def _install(cls: type[Any], spec: PayloadSpec) -> None:
     # Assigned through setattr: mypy rightly forbids replacing methods.
     setattr(cls, "__init__", init)  # noqa: B010
     setattr(cls, "__repr__", _make_repr(cls, spec))  # noqa: B010
+    # IPython and Hypothesis pretty-print attrs instances field by field, which
+    # would show sensitive values: make them use the safe repr.
+    setattr(cls, "_repr_pretty_", _PrettyRepr())  # noqa: B010
 
 
 def _make_init(
@@ -292,15 +300,17 @@ def _make_init(
         attribute = attributes[name]
         check = checks[name]
         default = attribute.default
-        if fs.domain in _FROM_CONTEXT and (default is attrs.NOTHING or default is None):
+        if fs.domain in _FROM_CONTEXT and (
+            default is attrs.NOTHING or default is None or default is FROM_CONTEXT
+        ):
             params.append(f"{name}=_ce_CONTEXT")
             context_names.append(name)
-            fallback = "_ce_MISSING" if default is attrs.NOTHING else "None"
+            fallback = "None" if default is None else "_ce_MISSING"
             from_context.append(
                 f"        if {name} is _ce_CONTEXT: {name} = "
                 f"{fallback} if _ce_ctx is None else _ce_ctx.{_FROM_CONTEXT[fs.domain]}"
             )
-            if default is attrs.NOTHING:
+            if fs.required:
                 conditions.append(f"{name} is _ce_MISSING")
         elif default is attrs.NOTHING:
             params.append(f"{name}=_ce_MISSING")
@@ -415,6 +425,16 @@ def _make_repr(cls: type[Any], spec: PayloadSpec) -> Callable[[Any], str]:
     shown = cls.__qualname__.rsplit(">.", 1)[-1]
     source = f"def __repr__(self):\n    return f'{shown}({body})'\n"
     return _compile(source, ns, cls, "__repr__")
+
+
+class _PrettyRepr:
+    """``_repr_pretty_`` for instances only: the class itself prints as usual."""
+
+    def __get__(self, instance: object, owner: type | None = None) -> Any:
+        if instance is None:
+            name = "_repr_pretty_"
+            raise AttributeError(name)
+        return lambda printer, cycle: printer.text(repr(instance))
 
 
 def _type_only(value: object) -> str:

@@ -26,6 +26,17 @@ __all__ = ["EventNamespace", "catalog", "event", "namespace", "signal"]
 T = TypeVar("T")
 
 _lock = threading.Lock()
+_registration_callbacks: list[Callable[[type[Any]], None]] = []
+
+
+def _on_registration(callback: Callable[[type[Any]], None]) -> None:
+    """Call ``callback(payload_type)`` after each event is registered.
+
+    For the testing toolkit: it registers a Hypothesis strategy for every new
+    payload class, so ``st.from_type(MyEvent)`` works right below its class.
+    """
+    with _lock:
+        _registration_callbacks.append(callback)
 
 
 class EventNamespace(blinker.Namespace):
@@ -128,6 +139,9 @@ def event(
             for candidate in names:
                 namespace[candidate] = event_signal
             _signal_by_type[built] = event_signal
+            callbacks = list(_registration_callbacks)
+        for callback in callbacks:
+            callback(built)
         return built
 
     return register

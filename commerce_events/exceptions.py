@@ -94,10 +94,16 @@ class NotAPayloadError(CommerceEventsError, TypeError):
 
     def __init__(self, value: object) -> None:
         self.value = value
-        msg = (
-            f"emit() takes a registered event payload (such as "
-            f"ProductViewed(...)), got {type(value).__qualname__}: {value!r}"
-        )
+        if isinstance(value, type):
+            msg = (
+                f"{value.__module__}.{value.__qualname__} is not a registered "
+                f"payload class (define events with @commerce_events.event)"
+            )
+        else:
+            msg = (
+                f"expected a registered event payload (such as ProductViewed(...)), "
+                f"got {type(value).__qualname__}: {value!r}"
+            )
         super().__init__(msg)
 
     def __reduce__(self) -> tuple[Any, ...]:

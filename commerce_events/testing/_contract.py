@@ -64,6 +64,10 @@ class SubscriberContractError(CommerceEventsError, AssertionError):
         )
 
 
+# Tracebacks (and doctests) show the public path.
+SubscriberContractError.__module__ = "commerce_events.testing"
+
+
 def check_subscriber(
     payload_type: type[P],
     subscriber: Callable[..., Any],

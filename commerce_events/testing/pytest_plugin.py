@@ -18,7 +18,6 @@ Fixtures:
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 
 import pytest
@@ -26,7 +25,7 @@ import pytest
 from . import CapturedEvents, capture_events
 from . import isolated_subscriptions as _isolated_subscriptions
 
-__all__ = ["captured_events", "isolated_subscriptions", "pytest_collection_finish"]
+__all__ = ["captured_events", "isolated_subscriptions"]
 
 
 @pytest.fixture
@@ -47,14 +46,3 @@ def isolated_subscriptions() -> Iterator[None]:
     """
     with _isolated_subscriptions():
         yield
-
-
-def pytest_collection_finish(session: pytest.Session) -> None:
-    """Register ``st.from_type`` strategies for events defined by test modules.
-
-    Only when the strategies are in use already: the plugin never imports
-    Hypothesis itself.
-    """
-    strategies = sys.modules.get("commerce_events.testing.strategies")
-    if strategies is not None:
-        strategies._register_type_strategies()  # noqa: SLF001

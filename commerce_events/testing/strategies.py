@@ -9,8 +9,9 @@ supplies (overrides, domain strategies) are checked rather than filtered, so a
 strategy that draws invalid values fails loudly, naming the field.
 
 Installing the package registers every payload class with Hypothesis (through
-its ``hypothesis`` entry point), so ``st.from_type(OrderPlaced)`` needs no
-setup.
+its ``hypothesis`` entry point, when Hypothesis is imported), and every event
+defined later as it is defined, so ``st.from_type(OrderPlaced)`` needs no
+setup, for built-in and custom events alike.
 
 .. versionadded:: 0.1.0
 """
@@ -54,7 +55,7 @@ from hypothesis import strategies as st  # noqa: E402
 from hypothesis.errors import ResolutionFailed  # noqa: E402
 from hypothesis.strategies import SearchStrategy  # noqa: E402
 
-from .. import _dispatch, _domain  # noqa: E402
+from .. import _dispatch, _domain, _registry  # noqa: E402
 from .._checks import Check, compile_check  # noqa: E402
 from .._domain import Domain  # noqa: E402
 from .._payload import FieldSpec, PayloadSpec  # noqa: E402
@@ -123,6 +124,9 @@ class _Registration(AbstractContextManager[None]):
 
     def __enter__(self) -> None:
         return None
+
+    def __repr__(self) -> str:
+        return f"<domain strategy for {self._name!r}>"
 
     def __exit__(self, *exc_info: object) -> None:
         with _lock:
@@ -517,10 +521,7 @@ def _field_values(
     """Valid values of one field (never drawn from the application's overrides)."""
     annotation = attribute.type
     if fs.domain is not None:
-        _, domain = _unwrap(
-            _single(annotation) if _is_union(annotation) else annotation
-        )
-        assert domain is not None  # noqa: S101 - FieldSpec.domain says so
+        domain = _known_domain(fs.domain)
         source = f"the strategy registered for domain {domain.name!r}"
         values = _domain_draw(domain).map(
             partial(_checked_domain, spec, attribute, fs, source)
@@ -534,12 +535,6 @@ def _field_values(
     if fs.none_ok:
         values = st.none() | values
     return values.filter(partial(_valid, attribute, fs, check))
-
-
-def _single(annotation: Any) -> Any:
-    return next(
-        a for a in typing.get_args(annotation) if a is not None and a is not _NoneType
-    )
 
 
 def _checked_domain(
@@ -828,24 +823,30 @@ def _known_to_hypothesis(cls: type[Any]) -> bool:
     return cls in _global_type_lookup
 
 
+def _register(payload_type: type[Any]) -> None:
+    with _lock:
+        if payload_type in _registered:
+            return
+        _registered.add(payload_type)
+    if not _known_to_hypothesis(payload_type):
+        st.register_type_strategy(payload_type, _from_type)
+
+
 def _register_type_strategies() -> None:
     """Make ``st.from_type`` draw valid payloads for every registered event.
 
-    Registers a *function* (resolved lazily, when ``from_type`` is drawn from),
-    so nothing is built at import time. Events registered later are covered on
-    the next call: each :func:`payloads` call, and the pytest plugin after
-    collection.
+    Registers a *function*, resolved when ``from_type`` is first asked for the
+    class, so nothing is built while Hypothesis is being imported.
     """
-    new: list[type[Any]] = []
-    with _lock:
-        for spec in catalog():
-            if spec.payload_type not in _registered:
-                _registered.add(spec.payload_type)
-                new.append(spec.payload_type)
-    for cls in new:
-        if not _known_to_hypothesis(cls):
-            st.register_type_strategy(cls, _from_type)
+    for spec in catalog():  # outside _lock: catalog() takes the registry's lock
+        _register(spec.payload_type)
 
 
 _ready = True
 _register_type_strategies()
+# Events registered from now on are registered with Hypothesis as they are
+# defined: st.from_type() resolves eagerly, so registering them any later would
+# miss the common ``@given(st.from_type(MyEvent))`` right below the class.
+_on_registration = getattr(_registry, "_on_registration", None)
+if _on_registration is not None:  # pragma: no branch
+    _on_registration(_register)

@@ -1,0 +1,180 @@
+"""The Django app and middleware, through Django's Client and AsyncClient."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+import pytest
+
+pytest.importorskip("django", reason="Django is not installed")
+
+from asgiref.sync import async_to_sync
+from django.http import HttpResponse
+from django.urls import path
+
+from commerce_events import current_request_context
+
+AUTH = "django.contrib.auth.middleware.AuthenticationMiddleware"
+OURS = "commerce_events.contrib.django.middleware.RequestContextMiddleware"
+SESSIONS = "django.contrib.sessions.middleware.SessionMiddleware"
+
+seen: list[Any] = []
+
+
+def sync_view(request: Any) -> HttpResponse:
+    seen.append(current_request_context())
+    return HttpResponse("ok")
+
+
+async def async_view(request: Any) -> HttpResponse:
+    seen.append(current_request_context())
+    return HttpResponse("ok")
+
+
+class Urls:
+    urlpatterns: ClassVar = [path("sync", sync_view), path("async", async_view)]
+
+
+@pytest.fixture(name="urls")
+def _urls(django_db: None) -> Iterator[None]:
+    """The views above, and a clean record of what they saw."""
+    from django.test import override_settings
+
+    seen.clear()
+    with override_settings(ROOT_URLCONF=Urls):
+        yield
+    seen.clear()
+
+
+@pytest.fixture(name="alice")
+def _alice(django_db: None) -> Iterator[Any]:
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.create_user("alice", "alice@example.com")
+    yield user
+    user.delete()
+
+
+def get(client: Any, path: str) -> Any:
+    """GET with a Client, or an AsyncClient from this synchronous test."""
+    from django.test import AsyncClient
+
+    if isinstance(client, AsyncClient):
+        return async_to_sync(client.get)(path)
+    return client.get(path)
+
+
+@pytest.fixture(name="client", params=["Client", "AsyncClient"])
+def _client(request: pytest.FixtureRequest, urls: None) -> Any:
+    from django.test import AsyncClient, Client
+
+    return Client() if request.param == "Client" else AsyncClient()
+
+
+class TestRequestContextMiddleware:
+    @pytest.mark.parametrize("path", ["/sync", "/async"])
+    def test_anonymous(self, client: Any, path: str) -> None:
+        """Sync and async views, under WSGI and ASGI, see the request; no user."""
+        from django.http import HttpRequest
+
+        response = get(client, path)
+
+        assert 200 == response.status_code
+        assert isinstance(seen[0].request, HttpRequest)
+        assert path == seen[0].request.path
+        assert seen[0].user is None
+        assert current_request_context() is None
+
+    @pytest.mark.parametrize("path", ["/sync", "/async"])
+    def test_signed_in(self, client: Any, path: str, alice: Any) -> None:
+        """The user is request.user (WSGI) or await request.auser() (ASGI)."""
+        client.force_login(alice)
+
+        get(client, path)
+
+        assert alice == seen[0].user
+        assert "alice" == seen[0].user.get_username()
+
+    def test_without_authentication(self, urls: None) -> None:
+        """Without AuthenticationMiddleware the user is None."""
+        from django.test import Client, override_settings
+
+        with override_settings(MIDDLEWARE=[OURS]):
+            Client().get("/sync")
+
+        assert seen[0].user is None
+
+    def test_failing_user(self, caplog: pytest.LogCaptureFixture, urls: None) -> None:
+        """A failing request.user is logged; the view runs without a context."""
+        from django.test import RequestFactory
+        from django.utils.functional import SimpleLazyObject
+
+        from commerce_events.contrib.django.middleware import RequestContextMiddleware
+
+        request = RequestFactory().get("/sync")
+        # As AuthenticationMiddleware sets it: loaded on first use.
+        request.user = SimpleLazyObject(lambda: broken_user(request))
+        with caplog.at_level(logging.ERROR, "commerce_events.contrib"):
+            response = RequestContextMiddleware(sync_view)(request)
+
+        assert (200, [None]) == (response.status_code, seen)
+        assert "session store is down" in caplog.text
+
+    def test_failing_auser(self, caplog: pytest.LogCaptureFixture, urls: None) -> None:
+        """A failing request.auser() is logged; the view runs without a context."""
+        from django.test import AsyncRequestFactory
+
+        from commerce_events.contrib.django.middleware import RequestContextMiddleware
+
+        request = AsyncRequestFactory().get("/async")
+
+        async def auser() -> Any:
+            broken_user(request)
+
+        request.auser = auser
+        middleware = RequestContextMiddleware(async_view)
+        with caplog.at_level(logging.ERROR, "commerce_events.contrib"):
+            response = async_to_sync(middleware)(request)
+
+        assert (200, [None]) == (response.status_code, seen)
+        assert "session store is down" in caplog.text
+
+
+def broken_user(request: Any) -> Any:
+    raise ConnectionError("session store is down")
+
+
+class TestCommerceEventsConfig:
+    def test_check_passes(self, django_db: None) -> None:
+        """The shop's settings (middleware after authentication) pass the check."""
+        from commerce_events.contrib.django.apps import check_middleware
+
+        assert [] == check_middleware()
+
+    def test_check_missing(self, django_db: None) -> None:
+        """Without the middleware, the check warns (once, though ready() ran twice)."""
+        from django.apps import apps
+        from django.core import checks
+        from django.test import override_settings
+
+        apps.get_app_config("commerce_events").ready()
+        apps.get_app_config("commerce_events").ready()
+        with override_settings(MIDDLEWARE=[SESSIONS, AUTH]):
+            messages = checks.run_checks()
+
+        assert ["commerce_events.W001"] == [
+            m.id for m in messages if m.id.startswith("commerce_events")
+        ]
+
+    def test_check_order(self, django_db: None) -> None:
+        """The middleware before AuthenticationMiddleware gets a warning."""
+        from django.test import override_settings
+
+        from commerce_events.contrib.django.apps import check_middleware
+
+        with override_settings(MIDDLEWARE=[SESSIONS, OURS, AUTH]):
+            messages = check_middleware()
+
+        assert ["commerce_events.W002"] == [m.id for m in messages]

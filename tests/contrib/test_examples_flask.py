@@ -1,0 +1,70 @@
+"""The Flask example shop, driven through a whole journey by Flask's client."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+pytest.importorskip("flask", reason="Flask is not installed")
+pytest.importorskip("asgiref", reason="Flask's async views need flask[async]")
+
+import flask
+import flask_shop
+from flask.testing import FlaskClient
+from shop.domain import Customer, Store
+from werkzeug.http import parse_cookie
+from werkzeug.local import LocalProxy
+
+
+class Browser:
+    """Flask's test client, as a journey uses it."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def get(self, path: str) -> Any:
+        return self.client.get(path)
+
+    def post(self, path: str, data: dict[str, str]) -> Any:
+        return self.client.post(path, data=data)
+
+    def text(self, response: Any) -> str:
+        return response.get_data(as_text=True)
+
+    def set_cookie(self, response: Any, name: str) -> str | None:
+        for header in response.headers.getlist("Set-Cookie"):
+            cookies = parse_cookie(header)
+            if name in cookies:
+                return cookies[name]
+        return None
+
+
+@pytest.fixture(name="browser")
+def _browser() -> Browser:
+    return Browser(flask_shop.create_app(Store()).test_client())
+
+
+class TestFlaskShop:
+    def test_journey(self, journey: Any, browser: Browser) -> None:
+        """Every signal arrives once, in journey order, with the right payload."""
+        journey.walk(browser)
+
+        journey.check(request_type=flask.Request, response_type=flask.Response)
+        assert Customer("alice@example.com") == journey.journal[-1].user
+        requests = [getattr(e, "request", None) for e in journey.journal]
+        assert not any(isinstance(r, LocalProxy) for r in requests)
+
+    def test_recently_viewed_cookie(self, journey: Any, browser: Browser) -> None:
+        """The subscriber reads the cookie from the request and writes it back."""
+        browser.get("/products/MUG-1")
+        second = browser.get("/products/TEA-1")
+
+        assert "TEA-1|MUG-1" == browser.set_cookie(second, "recently_viewed")
+
+    def test_anonymous_basket(self, browser: Browser, journal: list[Any]) -> None:
+        """An anonymous visitor is sent to register, and nothing is emitted."""
+        response = browser.post("/basket/add", {"sku": "MUG-1"})
+
+        assert (302, "/register") == (response.status_code, response.location)
+        assert [] == journal

@@ -1,0 +1,180 @@
+"""The Flask extension, through Flask's test client."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+
+import pytest
+
+pytest.importorskip("flask", reason="Flask is not installed")
+pytest.importorskip("asgiref", reason="Flask's async views need flask[async]")
+
+from flask import Flask, Request, request_started, session
+from werkzeug.local import LocalProxy
+
+from commerce_events import current_request_context
+from commerce_events.contrib.flask import CommerceEvents
+
+
+class User:
+    def __init__(self, name: str, *, is_authenticated: bool = True) -> None:
+        self.name = name
+        self.is_authenticated = is_authenticated
+
+
+def make_app(seen: list[Any]) -> Flask:
+    """An app whose views record the request context they run in."""
+    app = Flask(__name__)
+
+    @app.get("/sync")
+    def sync_view() -> str:
+        seen.append(current_request_context())
+        return "ok"
+
+    @app.get("/async")
+    async def async_view() -> str:
+        seen.append(current_request_context())
+        return "ok"
+
+    @app.get("/fail")
+    def failing_view() -> str:
+        raise LookupError("no such product")
+
+    return app
+
+
+class TestCommerceEvents:
+    def test_init_app(self) -> None:
+        """init_app registers the extension on the app, Flask's way."""
+        app = make_app([])
+        events = CommerceEvents()
+
+        events.init_app(app)
+
+        assert events is app.extensions["commerce_events"]
+
+    def test_init_app_twice(self) -> None:
+        """Initialising the same app again connects nothing more."""
+        app = make_app([])
+        events = CommerceEvents(app)
+        before = len(list(request_started.receivers_for(app)))
+
+        events.init_app(app)
+
+        assert before == len(list(request_started.receivers_for(app)))
+
+    @pytest.mark.parametrize("path", ["/sync", "/async"])
+    def test_binds_the_real_request(self, path: str) -> None:
+        """Sync and async views see the flask.Request itself, not the proxy."""
+        seen: list[Any] = []
+        app = make_app(seen)
+        CommerceEvents(app)
+
+        response = app.test_client().get(path)
+
+        assert 200 == response.status_code
+        assert type(seen[0].request) is Request
+        assert path == seen[0].request.path
+        assert seen[0].user is None
+        assert current_request_context() is None
+
+    @pytest.mark.parametrize("path", ["/sync", "/async"])
+    def test_user_getter(self, path: str) -> None:
+        """The user getter gives the user, for sync and async views."""
+        seen: list[Any] = []
+        alice = User("alice")
+        app = make_app(seen)
+        CommerceEvents(app, user_getter=lambda: alice)
+
+        app.test_client().get(path)
+
+        assert alice is seen[0].user
+
+    def test_proxied_user(self) -> None:
+        """A user behind a proxy (like Flask-Login's current_user) is unwrapped."""
+        seen: list[Any] = []
+        alice = User("alice")
+        app = make_app(seen)
+        CommerceEvents(app, user_getter=lambda: LocalProxy(lambda: alice))
+
+        app.test_client().get("/sync")
+
+        assert alice is seen[0].user
+
+    def test_anonymous_user_is_none(self) -> None:
+        """A user whose is_authenticated is false is bound as None."""
+        seen: list[Any] = []
+        app = make_app(seen)
+        guest = User("guest", is_authenticated=False)
+        CommerceEvents(app, user_getter=lambda: guest)
+
+        app.test_client().get("/sync")
+
+        assert seen[0].user is None
+
+    def test_bound_before_before_request(self) -> None:
+        """before_request functions already run inside the context."""
+        seen: list[Any] = []
+        app = make_app([])
+        CommerceEvents(app)
+
+        @app.before_request
+        def record() -> None:
+            seen.append(current_request_context())
+
+        app.test_client().get("/sync")
+
+        assert seen[0] is not None
+
+    def test_session_user_getter(self) -> None:
+        """The getter runs once the session is open, so it can read the session."""
+        seen: list[Any] = []
+        app = make_app(seen)
+        app.secret_key = secrets.token_hex()
+        CommerceEvents(app, user_getter=lambda: session.get("customer"))
+        client = app.test_client()
+        with client.session_transaction() as signed_in:
+            signed_in["customer"] = "alice"
+
+        client.get("/sync")
+
+        assert "alice" == seen[0].user
+
+    def test_only_its_apps(self) -> None:
+        """An app the extension was not initialised for gets no context."""
+        seen: list[Any] = []
+        events = CommerceEvents()
+        events.init_app(make_app([]))
+        other = make_app(seen)
+
+        other.test_client().get("/sync")
+
+        assert [None] == seen
+
+    def test_failing_user_getter(self, caplog: pytest.LogCaptureFixture) -> None:
+        """A failing user getter is logged; the view runs without a context."""
+        seen: list[Any] = []
+        app = make_app(seen)
+
+        def broken() -> Any:
+            raise ConnectionError("session store is down")
+
+        CommerceEvents(app, user_getter=broken)
+
+        with caplog.at_level(logging.ERROR, "commerce_events.contrib"):
+            response = app.test_client().get("/sync")
+
+        assert (200, [None]) == (response.status_code, seen)
+        assert "session store is down" in caplog.text
+
+    def test_view_error(self) -> None:
+        """A failing view still releases the context."""
+        app = make_app([])
+        CommerceEvents(app)
+
+        response = app.test_client().get("/fail")
+
+        assert 500 == response.status_code
+        assert current_request_context() is None
