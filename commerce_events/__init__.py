@@ -5,10 +5,22 @@
 
 from __future__ import annotations
 
-from . import bridges, domain, exceptions, signals
+from . import analytics, bridges, domain, exceptions, signals, validators
 from ._catalogue import (
     BasketAddition,
+    BasketLineQuantityChanged,
+    BasketLineRemoved,
+    BasketsMerged,
+    BasketViewed,
+    CheckoutStepCompleted,
+    OrderCancelled,
+    OrderLineStatusChanged,
+    OrderPaid,
     OrderPlaced,
+    OrderRefunded,
+    OrderShipped,
+    OrderStatusChanged,
+    PaymentFailed,
     PostCheckout,
     PostPayment,
     PrePayment,
@@ -16,8 +28,13 @@ from ._catalogue import (
     ProductViewed,
     ReviewAdded,
     StartCheckout,
+    UserLoggedIn,
     UserRegistered,
     VoucherAddition,
+    VoucherDenied,
+    VoucherRemoval,
+    WishlistProductAdded,
+    WishlistProductRemoved,
 )
 from ._context import (
     FROM_REQUEST,
@@ -39,23 +56,36 @@ from ._dispatch import (
 )
 from ._domain import declare_domain_classes
 from ._payload import FieldSpec, PayloadSpec, field
-from ._registry import EventNamespace, catalog, event, namespace, signal
+from ._registry import GROUPS, EventNamespace, catalog, event, namespace, signal
 from ._scopes import deferred, muted
 from ._subscribe import subscribe, subscribed, unsubscribe
 
 __all__ = [
     "ANY",
     "FROM_REQUEST",
+    "GROUPS",
     "AsyncBridge",
     "BasketAddition",
+    "BasketLineQuantityChanged",
+    "BasketLineRemoved",
+    "BasketViewed",
+    "BasketsMerged",
+    "CheckoutStepCompleted",
     "EventMetadata",
     "EventNamespace",
     "EventSignal",
     "FieldSpec",
     "OnError",
+    "OrderCancelled",
+    "OrderLineStatusChanged",
+    "OrderPaid",
     "OrderPlaced",
+    "OrderRefunded",
+    "OrderShipped",
+    "OrderStatusChanged",
     "Payload",
     "PayloadSpec",
+    "PaymentFailed",
     "PostCheckout",
     "PostPayment",
     "PrePayment",
@@ -64,8 +94,14 @@ __all__ = [
     "RequestContext",
     "ReviewAdded",
     "StartCheckout",
+    "UserLoggedIn",
     "UserRegistered",
     "VoucherAddition",
+    "VoucherDenied",
+    "VoucherRemoval",
+    "WishlistProductAdded",
+    "WishlistProductRemoved",
+    "analytics",
     "bridges",
     "catalog",
     "current_request_context",
@@ -87,6 +123,7 @@ __all__ = [
     "subscribe",
     "subscribed",
     "unsubscribe",
+    "validators",
 ]
 
 

@@ -279,7 +279,7 @@ def _unwrap(tp: Any) -> tuple[Any, Domain | None]:
 
 
 def _article(name: str) -> str:
-    return f"an {name}" if name[:1] in "aeiou" else f"a {name}"
+    return f"an {name}" if name[:1] in "aeio" else f"a {name}"
 
 
 def _domain_check(

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from . import _catalogue  # noqa: F401 - registers the built-in events
-from ._payload import PayloadSpec
+from ._payload import FieldSpec, PayloadSpec
 from ._registry import catalog
 
 __all__ = ["main"]
@@ -27,9 +27,14 @@ def _table(rows: Sequence[Sequence[str]], indent: str = "  ") -> list[str]:
 
 
 def format_catalog(specs: Sequence[PayloadSpec]) -> str:
-    """Render the catalogue as a readable plain-text table."""
+    """Render the catalogue as a readable plain-text table, by group."""
     lines: list[str] = []
+    group = None
     for spec in specs:
+        if spec.group != group:
+            group = spec.group
+            heading = f"{group} events"
+            lines += [heading.upper(), "=" * len(heading), ""]
         title = spec.name
         if spec.aliases:
             title += f" (alias: {', '.join(spec.aliases)})"
@@ -54,6 +59,39 @@ def format_catalog(specs: Sequence[PayloadSpec]) -> str:
     return "\n".join(lines)
 
 
+def _field_label(fs: FieldSpec) -> str:
+    if fs.domain is not None:
+        return fs.name
+    expect = fs.expect.removesuffix(" | None")
+    return f"{fs.name} ({expect})"
+
+
+def catalog_as_rst(specs: Sequence[PayloadSpec]) -> str:
+    """Render the catalogue as reStructuredText tables, one per group."""
+    head = ("Signal", "Payload class", "Required", "Optional")
+    blocks: list[str] = []
+    for group in dict.fromkeys(spec.group for spec in specs):
+        rows = [
+            (
+                f"``{spec.name}``",
+                f"``{spec.payload_type.__name__}``",
+                ", ".join(_field_label(f) for f in spec.fields if f.required),
+                ", ".join(_field_label(f) for f in spec.fields if not f.required),
+            )
+            for spec in specs
+            if spec.group == group
+        ]
+        widths = [max(len(r[i]) for r in (head, *rows)) for i in range(4)]
+        border = " ".join("=" * w for w in widths)
+
+        def line(cells: Sequence[str], widths: list[int] = widths) -> str:
+            return " ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True))
+
+        table = [border, line(head), border, *(line(r) for r in rows), border]
+        blocks.append(f"**{group}**\n\n" + "\n".join(t.rstrip() for t in table) + "\n")
+    return "\n".join(blocks)
+
+
 def _dotted(cls: type) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
@@ -63,6 +101,7 @@ def catalog_as_json(specs: Sequence[PayloadSpec]) -> list[dict[str, object]]:
     return [
         {
             "name": spec.name,
+            "group": spec.group,
             "aliases": list(spec.aliases),
             "payload_type": _dotted(spec.payload_type),
             "doc": spec.doc,
@@ -93,7 +132,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     show = commands.add_parser(
         "catalog", help="list every registered event and its fields"
     )
-    show.add_argument("--format", choices=("text", "json"), default="text")
+    show.add_argument("--format", choices=("text", "json", "rst"), default="text")
+    show.add_argument("--group", help="only the events of this group")
     show.add_argument(
         "--import",
         dest="modules",
@@ -107,10 +147,12 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
 
     for module in args.modules:
         importlib.import_module(module)
-    specs = catalog()
+    specs = catalog(args.group)
     if args.format == "json":
         json.dump(catalog_as_json(specs), stream, indent=2)
         stream.write("\n")
+    elif args.format == "rst":
+        stream.write(catalog_as_rst(specs))
     else:
         stream.write(format_catalog(specs))
     return 0

@@ -30,6 +30,7 @@ __all__ = [
     "User",
     "View",
     "Voucher",
+    "Wishlist",
     "declare_domain_classes",
     "domain_classes",
 ]
@@ -142,9 +143,11 @@ Voucher: TypeAlias = Annotated[Any, Domain("voucher", "A voucher (discount code)
 """A voucher."""
 Order: TypeAlias = Annotated[Any, Domain("order", "A placed order.")]
 """A placed order."""
-Line: TypeAlias = Annotated[Any, Domain("line", "A line of an order.")]
-"""A line of an order."""
+Line: TypeAlias = Annotated[Any, Domain("line", "A line of a basket or an order.")]
+"""A line of a basket or an order."""
 Review: TypeAlias = Annotated[Any, Domain("review", "A product review.")]
 """A product review."""
+Wishlist: TypeAlias = Annotated[Any, Domain("wishlist", "A customer's wishlist.")]
+"""A customer's wishlist."""
 View: TypeAlias = Annotated[Any, Domain("view", "The view handling a request.")]
 """The view (class instance) handling the request, as Oscar sends it."""

@@ -142,6 +142,9 @@ class PayloadSpec:
         payload_type: The payload class.
         doc: The payload class's docstring.
         fields: The fields, in declaration order.
+        group: The part of the shop the event belongs to (``"browsing"``,
+            ``"customer"``, ``"basket"``, ``"checkout"``, ``"order"``,
+            ``"review"``, or a custom one; ``"custom"`` by default).
 
     .. versionadded:: 0.1.0
     """
@@ -151,6 +154,7 @@ class PayloadSpec:
     payload_type: type[Any]
     doc: str
     fields: tuple[FieldSpec, ...]
+    group: str = "custom"
 
     @property
     def field_names(self) -> tuple[str, ...]:
@@ -165,7 +169,7 @@ def spec_of(cls: type[Any]) -> PayloadSpec | None:
 
 
 def build_payload_class(
-    cls: type[T], name: str, aliases: tuple[str, ...]
+    cls: type[T], name: str, aliases: tuple[str, ...], group: str = "custom"
 ) -> tuple[type[T], PayloadSpec]:
     """Make *cls* a validating payload class.
 
@@ -223,6 +227,7 @@ def build_payload_class(
         payload_type=built,
         doc=inspect.cleandoc(built.__doc__ or ""),
         fields=tuple(_field_spec(a, checks[a.name]) for a in attrs.fields(built)),
+        group=group,
     )
     setattr(built, _SPEC_ATTR, spec)
     _install(built, spec)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import typing
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar, dataclass_transform
+from typing import Any, Final, TypeVar, dataclass_transform
 
 import attr
 import attrs
@@ -21,7 +21,7 @@ from ._dispatch import EventSignal, OnError, _check_policy, _signal_by_type
 from ._payload import PayloadSpec, build_payload_class, field
 from .exceptions import DuplicateEventError, EventDefinitionError, UnknownEventError
 
-__all__ = ["EventNamespace", "catalog", "event", "namespace", "signal"]
+__all__ = ["GROUPS", "EventNamespace", "catalog", "event", "namespace", "signal"]
 
 T = TypeVar("T")
 
@@ -98,6 +98,7 @@ def event(
     *,
     aliases: Iterable[str] = (),
     on_error: OnError | None = None,
+    group: str = "custom",
 ) -> Callable[[type[T]], type[T]]:
     """Make a class an event payload and register its signal as *name*.
 
@@ -111,6 +112,8 @@ def event(
         name: The event's name in :data:`namespace` (``"points_awarded"``).
         aliases: Other names for the same event.
         on_error: The event's default failure policy.
+        group: Where the event belongs in the catalogue: one of
+            :data:`GROUPS` or a name of your own.
 
     Raises:
         DuplicateEventError: The name or an alias is taken.
@@ -134,7 +137,7 @@ def event(
                         "EventSignal", dict.get(namespace, candidate)
                     )
                     raise DuplicateEventError(candidate, existing.payload_type)
-            built, spec = build_payload_class(cls, name, tuple(aliases))
+            built, spec = build_payload_class(cls, name, tuple(aliases), group)
             event_signal = EventSignal(spec, on_error)
             for candidate in names:
                 namespace[candidate] = event_signal
@@ -147,14 +150,29 @@ def event(
     return register
 
 
-def catalog() -> tuple[PayloadSpec, ...]:
-    """Describe every registered event, in registration order.
+GROUPS: Final = ("browsing", "customer", "basket", "checkout", "order", "review")
+"""The catalogue's groups, in the order of a customer's journey.
+
+.. versionadded:: 0.1.0
+"""
+
+
+def catalog(group: str | None = None) -> tuple[PayloadSpec, ...]:
+    """Describe every registered event, grouped.
 
     Each :class:`~commerce_events.PayloadSpec` has the event's name, aliases,
-    payload class, documentation and fields (with type, required or optional,
-    and documentation), all derived from the payload class itself.
+    group, payload class, documentation and fields (with type, required or
+    optional, and documentation), all derived from the payload class itself.
+    Events come by group, in the order of :data:`GROUPS` (other groups after
+    them, by name), and in registration order within a group.
+
+    Args:
+        group: Only the events of this group.
 
     .. versionadded:: 0.1.0
     """
     with _lock:
-        return tuple(sig.spec for sig in _signal_by_type.values())
+        specs = [sig.spec for sig in _signal_by_type.values()]
+    rank = {name: index for index, name in enumerate(GROUPS)}
+    specs.sort(key=lambda spec: (rank.get(spec.group, len(rank)), spec.group))
+    return tuple(s for s in specs if group is None or s.group == group)

@@ -26,6 +26,7 @@ from ._domain import (
     User,
     View,
     Voucher,
+    Wishlist,
     declare_domain_classes,
     domain_classes,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "User",
     "View",
     "Voucher",
+    "Wishlist",
     "declare_domain_classes",
     "domain_classes",
 ]

@@ -745,6 +745,12 @@ def _invalid(draw: st.DrawFn, payload_type: type[Any]) -> InvalidArguments:
         fs.name: draw(_field_values(spec, attributes[fs.name], fs))
         for fs in spec.fields
     }
+    try:
+        payload_type(**kwargs)
+    except PayloadError:
+        # A validator across fields (new_status differs from old_status)
+        # refused this combination: the starting point must be valid.
+        reject()
     options: list[tuple[str, Problem]] = [("", "unknown")]
     checks: dict[str, Check] = {}
     for fs in spec.fields:

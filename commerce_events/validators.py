@@ -1,0 +1,90 @@
+"""attrs validators for commerce payloads: money, currencies, quantities, changes.
+
+The built-in catalogue uses them, and custom events can too::
+
+    from commerce_events import event, field, validators
+
+    @event("gift_card_redeemed")
+    class GiftCardRedeemed:
+        amount: Decimal = field(validator=validators.money_amount)
+        currency: str = field(validator=validators.currency_code)
+
+They are ordinary attrs validators: failures are reported, with every other
+offending field, in one :class:`~commerce_events.exceptions.PayloadError`.
+
+.. versionadded:: 0.1.0
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Final
+
+import attrs
+from attrs import validators as _v
+
+__all__ = [
+    "MAX_QUANTITY",
+    "currency_code",
+    "differs_from",
+    "money_amount",
+    "quantity",
+    "stock_level",
+]
+
+MAX_QUANTITY: Final = 1_000_000
+"""The largest quantity a payload accepts (far inside a 64-bit integer, so
+quantities survive JSON, msgpack and every database column)."""
+
+currency_code: Final = _v.matches_re(r"[A-Z]{3}")
+"""An ISO 4217 currency code: three upper-case letters (``"EUR"``)."""
+
+
+def _finite_non_negative(
+    instance: Any, attribute: attrs.Attribute[Any], value: Decimal
+) -> None:
+    if not value.is_finite():
+        msg = f"'{attribute.name}' must be a finite amount (got {value})"
+        raise ValueError(msg)
+    if value < 0:
+        msg = f"'{attribute.name}' must not be negative (got {value})"
+        raise ValueError(msg)
+
+
+money_amount: Final = _v.and_(_v.instance_of(Decimal), _finite_non_negative)
+"""An amount of money: a finite, non-negative :class:`~decimal.Decimal`.
+
+Money is never a float: ``0.1 + 0.2`` is not ``0.3``.
+"""
+
+quantity: Final = _v.and_(_v.ge(1), _v.le(MAX_QUANTITY))
+"""A quantity of items added, removed or bought: 1 to :data:`MAX_QUANTITY`."""
+
+stock_level: Final = _v.and_(_v.ge(0), _v.le(MAX_QUANTITY))
+"""A quantity that may be zero (a line's new quantity, a stock level)."""
+
+
+@attrs.frozen
+class _DiffersFrom:
+    other: str
+
+    def __call__(
+        self, instance: Any, attribute: attrs.Attribute[Any], value: Any
+    ) -> None:
+        previous = getattr(instance, self.other, None)
+        if value == previous:
+            msg = (
+                f"'{attribute.name}' must differ from '{self.other}' "
+                f"(both are {value!r}): nothing changed"
+            )
+            raise ValueError(msg)
+
+
+def differs_from(other: str) -> Any:
+    """Require the field to differ from the field named *other*.
+
+    For changes: ``new_status`` must differ from ``old_status``.
+
+    .. versionadded:: 0.1.0
+    """
+    return _DiffersFrom(other)
