@@ -38,7 +38,8 @@ def typing(session: nox.Session) -> None:
     """Type-check the package and typing_tests/ with mypy --strict and pyright."""
     _install(session, "typing")
     session.run("mypy", "--strict")
-    session.run("pyright")
+    # pyright finds the session's packages only when told its interpreter.
+    session.run("pyright", f"--pythonpath={session.bin}/python")
 
 
 @nox.session(python=PYTHON, default=False)
@@ -54,6 +55,13 @@ def stress(session: nox.Session) -> None:
         *session.posargs,
         env={"COMMERCE_EVENTS_STRESS": "1"},
     )
+
+
+@nox.session(python=PYTHON, default=False)
+def bench(session: nox.Session) -> None:
+    """Measure emit against its limits and its peers; ``-- --quick`` for a smoke run."""
+    _install(session, "bench")
+    session.run("python", "-m", "benchmarks", *session.posargs)
 
 
 @nox.session(python=PYTHON)

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from . import analytics, bridges, domain, exceptions, signals, validators
 from ._catalogue import (
     BasketAddition,
@@ -60,6 +62,10 @@ from ._registry import GROUPS, EventNamespace, catalog, event, namespace, signal
 from ._scopes import deferred, muted
 from ._subscribe import subscribe, subscribed, unsubscribe
 
+if TYPE_CHECKING:
+    from .forwarding import forward
+    from .serialization import from_dict, to_dict
+
 __all__ = [
     "ANY",
     "FROM_REQUEST",
@@ -113,6 +119,8 @@ __all__ = [
     "event",
     "exceptions",
     "field",
+    "forward",
+    "from_dict",
     "muted",
     "namespace",
     "request_context",
@@ -122,15 +130,32 @@ __all__ = [
     "signals",
     "subscribe",
     "subscribed",
+    "to_dict",
     "unsubscribe",
     "validators",
 ]
 
 
-def __getattr__(name: str) -> str:
+# Loaded on first use: they need the serialization extra (cattrs), which
+# ``import commerce_events`` must not.
+_LAZY = {
+    "forward": "commerce_events.forwarding",
+    "from_dict": "commerce_events.serialization",
+    "to_dict": "commerce_events.serialization",
+}
+
+
+def __getattr__(name: str) -> Any:
     if name == "__version__":
         from importlib.metadata import version
 
         return version("commerce-events")
+    module = _LAZY.get(name)
+    if module is not None:
+        import importlib
+
+        value = getattr(importlib.import_module(module), name)
+        globals()[name] = value
+        return value
     msg = f"module {__name__!r} has no attribute {name!r}"
     raise AttributeError(msg)

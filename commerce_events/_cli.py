@@ -142,7 +142,12 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         metavar="MODULE",
         help="import MODULE first (to include the custom events it defines)",
     )
+    from .schema import add_schema_parser, main_schema
+
+    add_schema_parser(commands)
     args = parser.parse_args(argv)
+    if args.command == "schema":
+        return main_schema(args, stream)
     import importlib
 
     for module in args.modules:

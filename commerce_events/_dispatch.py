@@ -232,6 +232,13 @@ class _Subscription:
         "senders",
         "seq",
     )
+    receiver_id: Any
+    kind: int
+    priority: int
+    on_error: OnError | None
+    seq: int
+    senders: tuple[Any, ...]
+    sender_classes: tuple[type[Any], ...]
 
     def __init__(
         self, receiver_id: object, kind: int, priority: int, on_error: OnError | None
@@ -676,13 +683,14 @@ class EventSignal(blinker.NamedSignal):
         sender = self._sender_from(args, kwargs)
         payload = self.payload_type(**kwargs)
         results: list[tuple[Callable[..., Any], Any]] = []
-        bridge = None
+        bridge: AsyncBridge | None = None
         if _async_wrapper is not None:
             wrapper = _async_wrapper
 
-            def bridge(fn: Callable[..., Any], *a: Any, **kw: Any) -> Any:
+            def blinker_bridge(fn: Callable[..., Any], *a: Any, **kw: Any) -> Any:
                 return wrapper(fn)(*a, **kw)
 
+            bridge = blinker_bridge
         self._deliver(payload, sender, results, bridge=bridge)
         return results
 
@@ -912,11 +920,11 @@ class EventSignal(blinker.NamedSignal):
 
     def _policy_of(self, receiver: Callable[..., Any]) -> OnError:
         record = self._by_receiver.get(_make_id(receiver))
-        return (
-            (record.on_error if record is not None else None)
-            or self.on_error
-            or _library_on_error
-        )
+        if record is not None and record.on_error is not None:
+            return record.on_error
+        if self.on_error is not None:
+            return self.on_error
+        return _library_on_error
 
     def _log_failures(
         self,
@@ -957,7 +965,10 @@ class EventSignal(blinker.NamedSignal):
             self.receivers.update(state.receivers)
             self._by_sender.clear()
             self._by_sender.update({k: set(v) for k, v in state.by_sender.items()})
-            self._by_receiver = {rid: r.copy() for rid, r in state.records.items()}
+            self._by_receiver.clear()
+            self._by_receiver.update(
+                {rid: r.copy() for rid, r in state.records.items()}
+            )
             self._metadata_subscribers = sum(
                 r.with_metadata for r in self._by_receiver.values()
             )

@@ -11,6 +11,7 @@ Factored out of the implementation modules to avoid import loops.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Self
 
@@ -20,10 +21,13 @@ __all__ = [
     "DeliveryError",
     "DomainClassError",
     "DuplicateEventError",
+    "EnvelopeError",
     "EventDefinitionError",
     "EventRecursionError",
+    "ForwardingError",
     "NotAPayloadError",
     "PayloadError",
+    "SerializationError",
     "SubscriberError",
     "SubscriberSignatureError",
     "UnknownDomainError",
@@ -345,6 +349,111 @@ class SubscriberError(ExceptionGroup[Exception], CommerceEventsError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.event, self.payload, self.failures))
+
+
+class SerializationError(CommerceEventsError, TypeError):
+    """A payload (or a payload class) cannot be turned into JSON.
+
+    Raised by ``to_dict``, ``to_cloudevent`` and the JSON Schema export, for
+    example when a domain object has no identity (no ``.pk`` or ``.id`` and no
+    hook registered with
+    :func:`~commerce_events.serialization.register_identity`), a datetime is
+    naive, a number is not finite, or a value is not JSON data. It is a
+    :class:`TypeError`, as :func:`json.dumps` raises for what it cannot encode.
+
+    Attributes:
+        event: The name of the event (``"order_placed"``).
+        payload_type: The payload class.
+        fields: Offending path (``"order"``, ``"lines[0].price"``) -> what is
+            wrong there.
+
+    .. versionadded:: 0.1.0
+    """
+
+    event: str
+    payload_type: type[Any]
+    fields: Mapping[str, str]
+
+    def __init__(
+        self, event: str, payload_type: type[Any], fields: Mapping[str, str]
+    ) -> None:
+        self.event = event
+        self.payload_type = payload_type
+        self.fields = dict(fields)
+        lines = "\n".join(f"  - {path}: {why}" for path, why in self.fields.items())
+        super().__init__(
+            f"{payload_type.__name__} ({event!r}) cannot be serialized:\n{lines}"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.event, self.payload_type, self.fields))
+
+
+class EnvelopeError(CommerceEventsError, ValueError):
+    """A message is not a CloudEvents envelope this process can read.
+
+    Raised when reading an envelope whose attributes are missing or invalid
+    (``specversion``, ``id``, ``source``, ``type``, ``time``,
+    ``datacontenttype``, ``data``), whose ``type`` does not have the expected
+    prefix, or names a version of the event this process does not know. Invalid
+    *data* is a :class:`~commerce_events.exceptions.PayloadError` instead.
+
+    Attributes:
+        fields: Offending attribute -> what is wrong with it.
+
+    .. versionadded:: 0.1.0
+    """
+
+    fields: Mapping[str, str]
+
+    def __init__(self, fields: Mapping[str, str]) -> None:
+        self.fields = dict(fields)
+        lines = "\n".join(f"  - {name}: {why}" for name, why in self.fields.items())
+        super().__init__(f"invalid CloudEvents envelope:\n{lines}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.fields,))
+
+
+class ForwardingError(CommerceEventsError, RuntimeError):
+    """An event could not be handed to its forwarder (the broker is down...).
+
+    Raised by the subscriber that :func:`~commerce_events.forwarding.forward`
+    installs, so it follows that subscription's failure policy: collected into a
+    :class:`~commerce_events.exceptions.SubscriberError` (``"raise"``, the
+    default) or logged (``"log"``). Either way the message names the event, its
+    id and the destination; the original exception is the ``__cause__``.
+
+    Attributes:
+        event: The name of the event.
+        event_id: The id of the emit (the envelope's ``id``).
+        destination: Where the event was going (``"redis stream 'orders'"``).
+        reason: What went wrong.
+
+    .. versionadded:: 0.1.0
+    """
+
+    event: str
+    event_id: uuid.UUID
+    destination: str
+    reason: str
+
+    def __init__(
+        self, event: str, event_id: uuid.UUID, destination: str, reason: str
+    ) -> None:
+        self.event = event
+        self.event_id = event_id
+        self.destination = destination
+        self.reason = reason
+        super().__init__(
+            f"could not forward {event!r} (id {event_id}) to {destination}: {reason}"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            type(self),
+            (self.event, self.event_id, self.destination, self.reason),
+        )
 
 
 def _leaves(exc: BaseException) -> list[BaseException]:

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from hypothesis import HealthCheck, settings
 
-from commerce_events import _dispatch, _domain
+from commerce_events import _dispatch, _domain, _serialization_hooks
 
 settings.register_profile(
     "default",
@@ -29,8 +29,11 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 def _isolated_bus() -> Iterator[None]:
     """Every test (README doctests included) starts and ends with the same bus."""
     declared = _domain.domain_classes()
+    identities = dict(_serialization_hooks._hooks)
     with _dispatch._isolated_state():
         yield
+    _serialization_hooks._hooks.clear()
+    _serialization_hooks._hooks.update(identities)
     _domain.declare_domain_classes(
         **{name: declared.get(name) for name in _domain._known}
     )

@@ -1,0 +1,420 @@
+"""Payloads as CloudEvents 1.0 envelopes (JSON, structured mode), and back.
+
+Needs the ``serialization`` extra (cattrs). An envelope is a plain dict, ready
+for :func:`json.dumps`, a Celery task argument or a Redis stream entry::
+
+    {
+        "specversion": "1.0",
+        "id": "5f0c6a1e-...",                    # the emit's id: dedupe on it
+        "source": "/shop/web",                   # who emitted it (you choose)
+        "type": "commerce_events.order_placed.v1",
+        "subject": "100042",                     # the order's identity
+        "time": "2026-05-01T10:00:00.123456Z",   # when it was emitted
+        "datacontenttype": "application/json",
+        "data": {"order": "100042", "user": 7},  # to_dict(payload)
+    }
+
+``type`` is ``<prefix>.<event name>.v<version>``. The prefix defaults to
+``commerce_events``; use your reverse domain name (``com.myshop``) when events
+leave your own services. ``subject`` is the identity of the event's first
+required domain object (the order of ``order_placed``), when it is a string or
+an integer. An event emitted by a subscriber carries the id of the event that
+caused it in the ``causationid`` extension attribute.
+
+The official ``cloudevents`` SDK (2.x) reads these envelopes:
+``cloudevents.core.bindings.http.from_http(HTTPMessage({"content-type":
+"application/cloudevents+json"}, json.dumps(envelope).encode()), JSONFormat())``.
+
+.. versionadded:: 0.1.0
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import uuid
+from collections.abc import Mapping
+from typing import Any, Final, TypeVar, overload
+
+import attrs
+
+from . import _dispatch
+from ._context import CURRENT_EVENT, EventMetadata
+from ._payload import PayloadSpec
+from ._serialization_errors import EnvelopeError
+from .exceptions import UnknownEventError
+from .serialization import Unknown, _spec_for, _spec_of_payload, from_dict, to_dict
+
+__all__ = [
+    "CONTENT_TYPE",
+    "DEFAULT_TYPE_PREFIX",
+    "SPECVERSION",
+    "EnvelopeError",
+    "envelope_metadata",
+    "event_type",
+    "from_cloudevent",
+    "to_cloudevent",
+]
+
+P = TypeVar("P")
+
+SPECVERSION: Final = "1.0"
+"""The CloudEvents version of the envelopes.
+
+.. versionadded:: 0.1.0
+"""
+
+CONTENT_TYPE: Final = "application/json"
+"""The ``datacontenttype`` of the envelopes' data.
+
+.. versionadded:: 0.1.0
+"""
+
+DEFAULT_TYPE_PREFIX: Final = "commerce_events"
+"""The default prefix of an envelope's ``type``.
+
+.. versionadded:: 0.1.0
+"""
+
+CAUSATION_ATTRIBUTE: Final = "causationid"
+"""The extension attribute holding the id of the event that caused this one."""
+
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_PREFIX = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")
+_JSON_TYPE = re.compile(r"^application/([a-z0-9.+-]+\+)?json\s*(;.*)?$", re.IGNORECASE)
+
+
+def _version_of(spec: PayloadSpec) -> int:
+    # A per-event schema version may come from @event later; until then, 1.
+    version = getattr(spec, "version", 1)
+    return version if isinstance(version, int) and version > 0 else 1
+
+
+def _check_prefix(type_prefix: str) -> None:
+    if not isinstance(type_prefix, str) or not _PREFIX.match(type_prefix):
+        msg = (
+            f"type_prefix must be dot-separated words such as 'com.myshop', got "
+            f"{type_prefix!r}"
+        )
+        raise ValueError(msg)
+
+
+def event_type(
+    event: str | type[Any], /, *, type_prefix: str = DEFAULT_TYPE_PREFIX
+) -> str:
+    """The envelope ``type`` of an event: ``<prefix>.<name>.v<version>``.
+
+    ::
+
+        >>> event_type(OrderPlaced)
+        'commerce_events.order_placed.v1'
+
+    Args:
+        event: The payload class, or the event's name or alias.
+        type_prefix: The prefix (your reverse domain name, say).
+
+    Raises:
+        UnknownEventError: No event has that name.
+        NotAPayloadError: The class is not a registered payload class.
+
+    .. versionadded:: 0.1.0
+    """
+    _check_prefix(type_prefix)
+    spec = _spec_for(event)
+    return f"{type_prefix}.{spec.name}.v{_version_of(spec)}"
+
+
+def _rfc3339(time: dt.datetime) -> str:
+    text = time.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _subject(spec: PayloadSpec, data: Mapping[str, Any]) -> str | None:
+    for fs in spec.fields:
+        if fs.domain is not None and fs.required and not fs.sensitive:
+            identity = data.get(fs.name)
+            if isinstance(identity, str) or (
+                isinstance(identity, int) and not isinstance(identity, bool)
+            ):
+                return str(identity)
+            return None
+    return None
+
+
+def to_cloudevent(
+    payload: _dispatch.Payload,
+    /,
+    *,
+    source: str,
+    type_prefix: str = DEFAULT_TYPE_PREFIX,
+    subject: str | None = None,
+    metadata: EventMetadata | None = None,
+) -> dict[str, Any]:
+    """Wrap a payload in a CloudEvents 1.0 envelope (structured mode, JSON).
+
+    The envelope reuses the id and time of the emit being delivered (so a
+    forwarder subscriber and every consumer see the same id); called outside
+    any delivery of this event, it makes a new id and takes the current time.
+
+    Args:
+        payload: A registered payload.
+        source: Identifies the context that emits the event, as a URI
+            reference (``"/shop/web"``, ``"https://shop.example/checkout"``).
+        type_prefix: The prefix of ``type``.
+        subject: The ``subject`` attribute; default: the identity of the
+            event's first required domain object, if a string or an integer.
+        metadata: The emit's metadata; default: the current event's when it is
+            this one.
+
+    Returns:
+        The envelope, a dict of JSON data.
+
+    Raises:
+        NotAPayloadError: *payload* is not a registered payload.
+        SerializationError: The payload cannot be serialized.
+        ValueError: *source* is empty or *type_prefix* is malformed.
+
+    .. versionadded:: 0.1.0
+    """
+    spec = _spec_of_payload(payload)
+    if not isinstance(source, str) or not source:
+        msg = f"source must be a non-empty string (a URI reference), got {source!r}"
+        raise ValueError(msg)
+    _check_prefix(type_prefix)
+    data = to_dict(payload)
+    if metadata is None:
+        current = CURRENT_EVENT.get()
+        metadata = (
+            current
+            if current is not None and current.event == spec.name
+            else EventMetadata.new(spec.name)
+        )
+    envelope: dict[str, Any] = {
+        "specversion": SPECVERSION,
+        "id": str(metadata.id),
+        "source": source,
+        "type": f"{type_prefix}.{spec.name}.v{_version_of(spec)}",
+    }
+    chosen = subject if subject is not None else _subject(spec, data)
+    if chosen is not None:
+        envelope["subject"] = chosen
+    envelope["time"] = _rfc3339(metadata.time)
+    envelope["datacontenttype"] = CONTENT_TYPE
+    envelope["data"] = data
+    if metadata.cause is not None:
+        envelope[CAUSATION_ATTRIBUTE] = str(metadata.cause)
+    return envelope
+
+
+@attrs.frozen
+class _Read:
+    """A checked envelope: its event, data and metadata."""
+
+    spec: PayloadSpec
+    data: Mapping[str, Any]
+    metadata: EventMetadata
+
+
+def _parse(envelope: object) -> Mapping[str, Any]:
+    if isinstance(envelope, (bytes, bytearray, str)):
+        try:
+            envelope = json.loads(envelope)
+        except ValueError as exc:
+            raise EnvelopeError({"<envelope>": f"not JSON: {exc}"}) from None
+    if not isinstance(envelope, Mapping):
+        raise EnvelopeError(
+            {"<envelope>": f"expected a JSON object, got {type(envelope).__qualname__}"}
+        )
+    return envelope
+
+
+def _string(envelope: Mapping[str, Any], name: str, problems: dict[str, str]) -> str:
+    value = envelope.get(name)
+    if not isinstance(value, str) or not value:
+        problems[name] = (
+            "missing (required)"
+            if name not in envelope
+            else f"expected a non-empty string, got {value!r}"
+        )
+        return ""
+    return value
+
+
+def _read(
+    envelope: object, type_prefix: str, expected: type[Any] | None = None
+) -> _Read:
+    """Check an envelope's attributes and find its event (not its data)."""
+    _check_prefix(type_prefix)
+    attributes = _parse(envelope)
+    problems: dict[str, str] = {}
+    version = attributes.get("specversion")
+    if version != SPECVERSION:
+        problems["specversion"] = (
+            "missing (required)"
+            if "specversion" not in attributes
+            else f"expected {SPECVERSION!r}, got {version!r}"
+        )
+    event_id = _string(attributes, "id", problems)
+    source = _string(attributes, "source", problems)
+    kind = _string(attributes, "type", problems)
+    spec: PayloadSpec | None = None
+    if kind:
+        spec = _event_of(kind, type_prefix, problems)
+    if spec is not None and expected is not None and spec.payload_type is not expected:
+        problems["type"] = (
+            f"expected an envelope of {expected.__qualname__}, got {kind!r}"
+        )
+    content_type = attributes.get("datacontenttype", CONTENT_TYPE)
+    if not isinstance(content_type, str) or not _JSON_TYPE.match(content_type):
+        problems["datacontenttype"] = (
+            f"expected JSON data ({CONTENT_TYPE!r}), got {content_type!r}"
+        )
+    data = attributes.get("data")
+    if "data_base64" in attributes:
+        problems["data_base64"] = "binary data cannot be an event payload"
+    elif not isinstance(data, Mapping):
+        problems["data"] = (
+            "missing (required)"
+            if "data" not in attributes
+            else f"expected a JSON object, got {type(data).__qualname__}"
+        )
+    time = _time(attributes, problems)
+    cause = _cause(attributes, problems)
+    if problems:
+        raise EnvelopeError(problems)
+    assert spec is not None  # noqa: S101 - else "type" is among the problems
+    assert isinstance(data, Mapping)  # noqa: S101 - else "data" is
+    try:
+        identity = uuid.UUID(event_id)
+    except ValueError:
+        # CloudEvents ids are any string, unique per source: derive a stable
+        # UUID, so that duplicates still share an id.
+        identity = uuid.uuid5(uuid.NAMESPACE_URL, f"cloudevents:{source}#{event_id}")
+    metadata = EventMetadata(identity, time, spec.name, cause)
+    return _Read(spec, data, metadata)
+
+
+def _event_of(
+    kind: str, type_prefix: str, problems: dict[str, str]
+) -> PayloadSpec | None:
+    match = re.fullmatch(
+        rf"{re.escape(type_prefix)}\.(?P<name>{_NAME})\.v(?P<version>[1-9][0-9]*)", kind
+    )
+    if match is None:
+        problems["type"] = (
+            f"expected {type_prefix}.<event name>.v<version>, got {kind!r}"
+        )
+        return None
+    try:
+        spec = _spec_for(match["name"])
+    except UnknownEventError as exc:
+        problems["type"] = f"{kind!r}: {exc}"
+        return None
+    version = int(match["version"])
+    if version != _version_of(spec):
+        problems["type"] = (
+            f"{kind!r}: version {version} of {spec.name!r} is not known here "
+            f"(this process has version {_version_of(spec)})"
+        )
+        return None
+    return spec
+
+
+def _time(attributes: Mapping[str, Any], problems: dict[str, str]) -> dt.datetime:
+    raw = attributes.get("time")
+    if raw is None:
+        return dt.datetime.now(dt.UTC)
+    try:
+        time = dt.datetime.fromisoformat(raw) if isinstance(raw, str) else None
+    except ValueError:
+        time = None
+    if time is None or time.utcoffset() is None:
+        problems["time"] = f"expected an RFC 3339 timestamp, got {raw!r}"
+        return dt.datetime.now(dt.UTC)
+    return time
+
+
+def _cause(attributes: Mapping[str, Any], problems: dict[str, str]) -> uuid.UUID | None:
+    raw = attributes.get(CAUSATION_ATTRIBUTE)
+    if raw is None:
+        return None
+    try:
+        return uuid.UUID(raw) if isinstance(raw, str) else None
+    except ValueError:
+        problems[CAUSATION_ATTRIBUTE] = f"expected a UUID, got {raw!r}"
+        return None
+
+
+@overload
+def from_cloudevent(
+    envelope: Mapping[str, Any] | str | bytes,
+    expected: type[P],
+    /,
+    *,
+    type_prefix: str = ...,
+    unknown: Unknown = ...,
+) -> P: ...
+@overload
+def from_cloudevent(
+    envelope: Mapping[str, Any] | str | bytes,
+    /,
+    *,
+    type_prefix: str = ...,
+    unknown: Unknown = ...,
+) -> Any: ...
+def from_cloudevent(
+    envelope: Mapping[str, Any] | str | bytes,
+    expected: type[Any] | None = None,
+    /,
+    *,
+    type_prefix: str = DEFAULT_TYPE_PREFIX,
+    unknown: Unknown = "ignore",
+) -> Any:
+    """Read an envelope back into a typed payload.
+
+    The event is found by the envelope's ``type`` among the registered events
+    (never imported by name), then the payload is rebuilt from ``data`` by
+    :func:`~commerce_events.serialization.from_dict`. Data fields this process
+    does not know are ignored by default, since a newer producer may have added
+    optional ones.
+
+    Args:
+        envelope: The envelope, as a dict or as JSON text.
+        expected: The payload class the envelope must hold (checked, and typed
+            for the type checker).
+        type_prefix: The prefix ``type`` must have.
+        unknown: What to do with unknown data fields (see
+            :data:`~commerce_events.serialization.Unknown`).
+
+    Raises:
+        EnvelopeError: The envelope is malformed, or its ``type`` has another
+            prefix, names no registered event (or another than *expected*), or
+            another version of it.
+        PayloadError: The data is invalid.
+
+    .. versionadded:: 0.1.0
+    """
+    read = _read(envelope, type_prefix, expected)
+    return from_dict(read.spec.payload_type, read.data, unknown=unknown)
+
+
+def envelope_metadata(
+    envelope: Mapping[str, Any] | str | bytes,
+    /,
+    *,
+    type_prefix: str = DEFAULT_TYPE_PREFIX,
+) -> EventMetadata:
+    """Return the metadata an envelope carries: id, time, event and cause.
+
+    An ``id`` that is not a UUID (from another producer) becomes a UUID derived
+    from it and the ``source``, so that duplicates still share one; a missing
+    ``time`` is now.
+
+    Raises:
+        EnvelopeError: The envelope is malformed (as for
+            :func:`from_cloudevent`).
+
+    .. versionadded:: 0.1.0
+    """
+    return _read(envelope, type_prefix).metadata

@@ -1,0 +1,430 @@
+"""Forwarding: the same typed events in workers and other services.
+
+The bus is in-process. To reach a background worker or another service, a
+*forwarder* subscribes to events and hands each one, as a CloudEvents envelope
+(:mod:`commerce_events.cloudevents`), to a proven engine; on the other side, a
+consumer reads the envelopes back into typed payloads and emits them on its own
+bus, so worker-side subscribers are ordinary ``@subscribe(OrderPlaced)`` code.
+
+- Sending: :func:`forward` with a :class:`Forwarder`:
+  :class:`~commerce_events.forwarding.celery.CeleryForwarder` (extra
+  ``celery``) sends a named Celery task,
+  :class:`~commerce_events.forwarding.redis.RedisStreamForwarder` (extra
+  ``redis``) appends to a Redis stream; any object with a ``send(envelope)``
+  method will do (a Kafka producer, an outbox table, a test list).
+- Receiving: :func:`consume_envelope`, wrapped for you by
+  :func:`~commerce_events.forwarding.celery.make_celery_task` and
+  :class:`~commerce_events.forwarding.redis.RedisStreamConsumer`.
+
+Delivery is at least once: engines redeliver, so consumers may see an event
+twice. Every envelope carries the id of its emit; pass ``seen=SeenIds()`` (or a
+shared store such as :class:`~commerce_events.forwarding.redis.RedisSeenIds`) to
+drop duplicates, or make subscribers idempotent.
+
+A failed send (the broker is down) is a
+:class:`~commerce_events.exceptions.ForwardingError` raised by the forwarder's
+subscriber, so it follows the subscription's failure policy: raised with the
+other failures after every subscriber ran (the default), or logged with the
+event's id and type (``on_error="log"``). It is never dropped silently, but a
+logged failure is a lost event: for guaranteed delivery, write the envelope to
+an *outbox* table in the same database transaction as the order (a forwarder
+whose ``send`` inserts a row), and relay the table to the broker from another
+process, deleting rows once the broker acknowledged them. Only a write that
+commits or rolls back with the order itself can neither lose an event nor
+announce a rolled-back one; ``commit_hook=`` (send after commit) only avoids the
+second.
+
+.. versionadded:: 0.1.0
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections import OrderedDict
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any, Final, Protocol, runtime_checkable
+
+from .. import _dispatch
+from .._context import EventMetadata
+from .._dispatch import ANY, OnError
+from .._scopes import CommitHook
+from .._serialization_errors import ForwardingError, SerializationError
+from .._subscribe import subscribe, unsubscribe
+from ..cloudevents import DEFAULT_TYPE_PREFIX, _read, event_type, to_cloudevent
+from ..serialization import Unknown, from_dict
+
+__all__ = [
+    "Forwarder",
+    "Forwarding",
+    "ForwardingError",
+    "SeenIds",
+    "SeenStore",
+    "consume_envelope",
+    "destination_of",
+    "forward",
+]
+
+logger: Final = logging.getLogger("commerce_events.forwarding")
+
+DEFAULT_SOURCE: Final = "/commerce_events"
+"""The envelopes' ``source`` when :func:`forward` is not given one.
+
+.. versionadded:: 0.1.0
+"""
+
+
+@runtime_checkable
+class Forwarder(Protocol):
+    """Sends envelopes to an engine: anything with a ``send(envelope)`` method.
+
+    ``send`` gets a CloudEvents envelope (a dict of JSON data) and returns once
+    the engine has it; it raises when it could not hand it over. A
+    ``destination`` attribute, if any, names where envelopes go in errors and
+    logs.
+
+    .. versionadded:: 0.1.0
+    """
+
+    def send(self, envelope: Mapping[str, Any], /) -> None:
+        """Hand *envelope* to the engine, or raise."""
+        ...
+
+
+def destination_of(forwarder: object) -> str:
+    """A forwarder's ``destination``, else its repr, for errors and logs.
+
+    .. versionadded:: 0.1.0
+    """
+    destination = getattr(forwarder, "destination", None)
+    return destination if isinstance(destination, str) else repr(forwarder)
+
+
+class SeenStore(Protocol):
+    """Remembers the ids of events already delivered, to drop duplicates.
+
+    .. versionadded:: 0.1.0
+    """
+
+    def __contains__(self, event_id: object, /) -> bool:
+        """Whether *event_id* was delivered already."""
+        ...
+
+    def add(self, event_id: uuid.UUID, /) -> None:
+        """Remember that *event_id* was delivered."""
+        ...
+
+
+class SeenIds:
+    """The ids of the last *maxsize* events delivered by this process.
+
+    Thread-safe and bounded: the oldest ids are forgotten first, so a duplicate
+    arriving after *maxsize* other events is delivered again. Consumers in
+    several processes each have their own; share a store between them
+    (:class:`~commerce_events.forwarding.redis.RedisSeenIds`) to drop
+    duplicates across processes.
+
+    Args:
+        maxsize: How many ids to remember.
+
+    .. versionadded:: 0.1.0
+    """
+
+    def __init__(self, maxsize: int = 10_000) -> None:
+        if not isinstance(maxsize, int) or maxsize < 1:
+            msg = f"maxsize must be a positive int, got {maxsize!r}"
+            raise ValueError(msg)
+        self._maxsize = maxsize
+        self._ids: OrderedDict[uuid.UUID, None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __contains__(self, event_id: object, /) -> bool:
+        return event_id in self._ids
+
+    def add(self, event_id: uuid.UUID, /) -> None:
+        """Remember *event_id*, forgetting the oldest id when full."""
+        with self._lock:
+            self._ids[event_id] = None
+            self._ids.move_to_end(event_id)
+            while len(self._ids) > self._maxsize:
+                self._ids.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __repr__(self) -> str:
+        return f"<SeenIds {len(self._ids)}/{self._maxsize}>"
+
+
+# Events that consumers in this process received: forwarders never send them
+# back (a worker sharing the web process's configuration would otherwise
+# forward every event it receives, forever). Events their subscribers emit are
+# new events, and are forwarded.
+_received = SeenIds(10_000)
+
+
+class _Forward:
+    """The subscriber that :func:`forward` subscribes: envelope, then send."""
+
+    __slots__ = ("commit_hook", "forwarder", "source", "type_prefix")
+
+    def __init__(
+        self,
+        forwarder: Forwarder,
+        source: str,
+        type_prefix: str,
+        commit_hook: CommitHook | None,
+    ) -> None:
+        self.forwarder = forwarder
+        self.source = source
+        self.type_prefix = type_prefix
+        self.commit_hook = commit_hook
+
+    def __call__(self, payload: Any, metadata: EventMetadata, /) -> None:
+        if metadata.id in _received:
+            return
+        try:
+            envelope = to_cloudevent(
+                payload,
+                source=self.source,
+                type_prefix=self.type_prefix,
+                metadata=metadata,
+            )
+        except SerializationError as exc:
+            raise self._error(metadata, exc) from exc
+        if self.commit_hook is None:
+            self._send(envelope, metadata)
+        else:
+            self.commit_hook(
+                lambda: self._send_after_commit(payload, envelope, metadata)
+            )
+
+    def _send(self, envelope: Mapping[str, Any], metadata: EventMetadata) -> None:
+        try:
+            self.forwarder.send(envelope)
+        except Exception as exc:
+            raise self._error(metadata, exc) from exc
+
+    def _send_after_commit(
+        self, payload: Any, envelope: Mapping[str, Any], metadata: EventMetadata
+    ) -> None:
+        # Called by the transaction, after the subscriber returned: apply the
+        # subscription's failure policy here.
+        try:
+            self._send(envelope, metadata)
+        except ForwardingError as exc:
+            signal = _dispatch.signal_for_type(type(payload))
+            if signal._policy_of(self) == "log":  # noqa: SLF001
+                _log_failure(exc)
+            else:
+                raise
+
+    def _error(self, metadata: EventMetadata, exc: Exception) -> ForwardingError:
+        return ForwardingError(
+            metadata.event,
+            metadata.id,
+            destination_of(self.forwarder),
+            f"{type(exc).__name__}: {exc}",
+        )
+
+    def __repr__(self) -> str:
+        return f"<forward to {destination_of(self.forwarder)}>"
+
+
+def _log_failure(exc: ForwardingError) -> None:
+    """Log a forwarding failure (ERROR, with its traceback) with id and type."""
+    logger.error(
+        "%s",
+        exc,
+        exc_info=(type(exc), exc, exc.__traceback__),
+        extra={
+            "event_name": exc.event,
+            "event_id": str(exc.event_id),
+            "destination": exc.destination,
+        },
+    )
+
+
+class Forwarding:
+    """What :func:`forward` returns: the forwarding of some events.
+
+    Use :meth:`cancel` (or a ``with`` block) to stop forwarding.
+
+    Attributes:
+        payload_types: The forwarded events.
+        forwarder: Where they go.
+
+    .. versionadded:: 0.1.0
+    """
+
+    def __init__(
+        self, payload_types: tuple[type[Any], ...], subscriber: _Forward, sender: Any
+    ) -> None:
+        self.payload_types = payload_types
+        self.forwarder = subscriber.forwarder
+        self._subscriber = subscriber
+        self._sender = sender
+
+    def cancel(self) -> None:
+        """Stop forwarding; cancelling twice does nothing."""
+        for payload_type in self.payload_types:
+            unsubscribe(payload_type, self._subscriber, sender=self._sender)
+
+    def __enter__(self) -> Forwarding:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.cancel()
+
+    def __repr__(self) -> str:
+        names = ", ".join(t.__qualname__ for t in self.payload_types)
+        return f"<Forwarding {names} to {destination_of(self.forwarder)}>"
+
+
+def forward(
+    *payload_types: type[Any],
+    to: Forwarder,
+    source: str = DEFAULT_SOURCE,
+    type_prefix: str = DEFAULT_TYPE_PREFIX,
+    commit_hook: CommitHook | None = None,
+    sender: Any = ANY,
+    priority: int = 0,
+    on_error: OnError | None = None,
+) -> Forwarding:
+    """Send every emit of these events to *to*, as CloudEvents envelopes.
+
+    Subscribes one subscriber to each event. It builds the envelope from the
+    payload and the emit's metadata (so the envelope's ``id`` and ``time`` are
+    the emit's), then calls ``to.send(envelope)``. Events emitted inside
+    ``with deferred():`` are forwarded when the block succeeds, like any
+    subscriber's; with *commit_hook* the send itself waits for the surrounding
+    transaction (``commit_hook=django.db.transaction.on_commit``).
+
+    An event that a consumer of this process received is never forwarded again
+    by it, so web and worker processes may share one configuration.
+
+    Args:
+        payload_types: The events to forward.
+        to: The forwarder (see :class:`Forwarder`).
+        source: The envelopes' ``source``: identify your service
+            (``"/shop/web"``).
+        type_prefix: The prefix of the envelopes' ``type``.
+        commit_hook: Called as ``commit_hook(send)`` to send after the
+            transaction commits (and never if it rolls back). The envelope is
+            built at once, so serialization errors are raised by the emit.
+        sender: Only forward emits from this sender.
+        priority: The subscriber's priority.
+        on_error: The subscriber's failure policy (``"raise"`` or ``"log"``);
+            it also decides what a failed send after commit does.
+
+    Returns:
+        A :class:`Forwarding`; ``.cancel()`` stops forwarding.
+
+    Raises:
+        NotAPayloadError: A class is not a registered payload class.
+        SerializationError: An event has a required field that is never
+            serialized (``start_checkout``'s request), so no consumer could
+            rebuild it.
+        TypeError: *to* has no ``send`` method, or no event is given.
+
+    .. versionadded:: 0.1.0
+    """
+    if not payload_types:
+        msg = "forward() takes at least one payload class: forward(OrderPlaced, to=...)"
+        raise TypeError(msg)
+    if not callable(getattr(to, "send", None)):
+        msg = (
+            f"forward(to=...) takes an object with a send(envelope) method, got {to!r}"
+        )
+        raise TypeError(msg)
+    if not isinstance(source, str) or not source:
+        msg = f"source must be a non-empty string (a URI reference), got {source!r}"
+        raise ValueError(msg)
+    for payload_type in payload_types:
+        event_type(payload_type, type_prefix=type_prefix)  # registered? prefix ok?
+        spec = _dispatch.signal_for_type(payload_type).spec
+        unserializable = {
+            fs.name: (
+                "required, but never serialized (it may hold secrets): no consumer "
+                "could rebuild this event"
+            )
+            for fs in spec.fields
+            if fs.sensitive and fs.required
+        }
+        if unserializable:
+            raise SerializationError(spec.name, spec.payload_type, unserializable)
+    subscriber = _Forward(to, source, type_prefix, commit_hook)
+    for payload_type in payload_types:
+        subscribe(
+            payload_type,
+            subscriber,
+            sender=sender,
+            priority=priority,
+            on_error=on_error,
+            weak=False,
+            with_metadata=True,
+        )
+    return Forwarding(payload_types, subscriber, sender)
+
+
+def consume_envelope(
+    envelope: Mapping[str, Any] | str | bytes,
+    /,
+    *,
+    seen: SeenStore | None = None,
+    sender: Any = None,
+    type_prefix: str = DEFAULT_TYPE_PREFIX,
+    unknown: Unknown = "ignore",
+) -> Any:
+    """Emit a received envelope's payload on this process's bus.
+
+    The payload is rebuilt (and validated) from the envelope, then delivered to
+    this process's subscribers with the envelope's metadata: ``metadata.id``
+    is the id of the original emit, and events the subscribers emit have it as
+    their cause. Muting and ``deferred()`` apply as to any emit.
+
+    Args:
+        envelope: The CloudEvents envelope, as a dict or JSON text.
+        seen: Drop the envelope if its id is in *seen*; remember it once
+            delivered (a failed delivery is not remembered, so a redelivery is
+            tried again).
+        sender: The sender the subscribers see.
+        type_prefix: The prefix the envelope's ``type`` must have.
+        unknown: What to do with data fields this process does not know.
+
+    Returns:
+        The delivered payload, or None for a duplicate.
+
+    Raises:
+        EnvelopeError: The envelope cannot be read (retrying will not help).
+        PayloadError: Its data is invalid (or a load hook failed).
+        SubscriberError: Subscribers with the ``"raise"`` policy failed.
+        AsyncDeliveryError: The event has async subscribers and no bridge
+            reaches them from here (see ``set_async_bridge``).
+
+    .. versionadded:: 0.1.0
+    """
+    read = _read(envelope, type_prefix)
+    metadata = read.metadata
+    if seen is not None and metadata.id in seen:
+        logger.info(
+            "skipped duplicate %r (id %s)",
+            metadata.event,
+            metadata.id,
+            extra={"event_name": metadata.event, "event_id": str(metadata.id)},
+        )
+        return None
+    payload = from_dict(read.spec.payload_type, read.data, unknown=unknown)
+    _received.add(metadata.id)
+    signal = _dispatch.signal_for_type(read.spec.payload_type)
+    signal._deliver(payload, sender, None, metadata)  # noqa: SLF001
+    if seen is not None:
+        seen.add(metadata.id)
+    return payload

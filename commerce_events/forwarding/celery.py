@@ -1,0 +1,140 @@
+"""Forward events to Celery workers (extra ``celery``).
+
+In the web process, send every ``order_placed`` as a task::
+
+    from commerce_events import OrderPlaced, forward
+    from commerce_events.forwarding.celery import CeleryForwarder
+
+    forward(OrderPlaced, to=CeleryForwarder(app), source="/shop/web")
+
+In the worker, register the task that emits what it receives on the worker's
+bus, where ordinary subscribers handle it::
+
+    from commerce_events.forwarding import SeenIds
+    from commerce_events.forwarding.celery import make_celery_task
+
+    consume = make_celery_task(app, seen=SeenIds())
+
+    @subscribe(OrderPlaced)
+    def send_confirmation(event: OrderPlaced) -> None: ...
+
+The envelope is the task's one argument, a dict of JSON data, so Celery's
+default JSON serializer carries it. The task is acknowledged after it ran
+(``acks_late=True``), so a worker that dies mid-task leaves it to another;
+Celery still acknowledges a task that *failed*: pass ``autoretry_for=`` and
+``max_retries=`` to :func:`make_celery_task` to retry failing subscribers.
+
+.. versionadded:: 0.1.0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Final, Protocol
+
+from ..cloudevents import DEFAULT_TYPE_PREFIX
+from . import SeenStore, consume_envelope
+
+__all__ = ["DEFAULT_TASK_NAME", "CeleryForwarder", "make_celery_task"]
+
+DEFAULT_TASK_NAME: Final = "commerce_events.consume"
+"""The name of the task that consumes envelopes, on both sides.
+
+.. versionadded:: 0.1.0
+"""
+
+
+class CeleryApp(Protocol):
+    """The part of :class:`celery.Celery` used here (Celery ships no types)."""
+
+    def send_task(self, name: str, /, *args: Any, **kwargs: Any) -> Any:
+        """Send a task by name."""
+        ...
+
+    def task(self, *args: Any, **kwargs: Any) -> Any:
+        """Register a task (a decorator factory)."""
+        ...
+
+
+class CeleryForwarder:
+    """Sends each envelope as the argument of a Celery task, by name.
+
+    The task need not be registered in the sending process: only the workers
+    run it (see :func:`make_celery_task`). The task's id is the event's, so
+    Celery's own tools (results, revokes, logs) name events by their id.
+
+    Args:
+        app: The Celery application.
+        task_name: The task's name.
+        options: Passed to :meth:`celery.Celery.send_task` (``queue=``,
+            ``retry=``, ``retry_policy=``, ...). Celery retries publishing
+            three times by default; a send that still fails raises, and
+            :func:`~commerce_events.forwarding.forward` reports it.
+
+    .. versionadded:: 0.1.0
+    """
+
+    def __init__(
+        self, app: CeleryApp, task_name: str = DEFAULT_TASK_NAME, **options: Any
+    ) -> None:
+        self.app = app
+        self.task_name = task_name
+        self.options = options
+
+    @property
+    def destination(self) -> str:
+        """Where envelopes go, for errors and logs."""
+        return f"celery task {self.task_name!r}"
+
+    def send(self, envelope: Mapping[str, Any], /) -> None:
+        """Send the task with *envelope* as its argument, and its id as the task's."""
+        options = {"task_id": str(envelope["id"]), **self.options}
+        self.app.send_task(self.task_name, args=(dict(envelope),), **options)
+
+    def __repr__(self) -> str:
+        return f"<CeleryForwarder {self.task_name!r}>"
+
+
+def make_celery_task(
+    app: CeleryApp,
+    name: str = DEFAULT_TASK_NAME,
+    *,
+    seen: SeenStore | None = None,
+    sender: Any = None,
+    type_prefix: str = DEFAULT_TYPE_PREFIX,
+    **task_options: Any,
+) -> Any:
+    """Register the task that emits received envelopes on the worker's bus.
+
+    The task calls :func:`~commerce_events.forwarding.consume_envelope` and
+    returns the event's id (None for a dropped duplicate). Its failures (an
+    invalid envelope, failing subscribers) are the task's failures.
+
+    Args:
+        app: The worker's Celery application.
+        name: The task's name, the one the forwarder sends.
+        seen: Drop duplicates by event id (see
+            :class:`~commerce_events.forwarding.SeenIds`).
+        sender: The sender the worker's subscribers see.
+        type_prefix: The prefix the envelopes' ``type`` must have.
+        task_options: Passed to ``app.task`` (``acks_late`` defaults to True,
+            ``shared`` to False).
+
+    Returns:
+        The Celery task.
+
+    .. versionadded:: 0.1.0
+    """
+    task_options.setdefault("acks_late", True)
+    # This app's task only: Celery shares decorated tasks with every app.
+    task_options.setdefault("shared", False)
+
+    def consume(envelope: Mapping[str, Any]) -> str | None:
+        payload = consume_envelope(
+            envelope, seen=seen, sender=sender, type_prefix=type_prefix
+        )
+        return None if payload is None else str(envelope["id"])
+
+    consume.__qualname__ = consume.__name__ = name.rpartition(".")[2] or "consume"
+    register: Callable[[Callable[..., Any]], Any] = app.task(name=name, **task_options)
+    return register(consume)

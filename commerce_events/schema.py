@@ -1,0 +1,1035 @@
+"""JSON Schemas of the events, and a check for breaking changes.
+
+The schema of an event describes its data, the document
+:func:`~commerce_events.serialization.to_dict` writes (and the ``data`` of its
+CloudEvents envelope): JSON Schema 2020-12, derived from the payload class's
+fields like everything else. ``python -m commerce_events schema`` exports the
+whole catalogue: the contract other services, in any language, consume.
+
+Schemas are *open*: they do not forbid properties they do not list, and readers
+(:func:`~commerce_events.cloudevents.from_cloudevent`) ignore fields they do not
+know. That is what makes adding an optional field safe.
+
+:func:`compare_schemas` compares a saved export with the current one and lists
+the changes; ``python -m commerce_events schema --check saved.json`` fails (exit
+status 1) on breaking ones, in a user's CI:
+
+- an event removed;
+- a field removed, or renamed;
+- a field becoming required, or a new required field;
+- a type narrowed: values the old schema accepted that the new one refuses (a
+  type changed, ``None`` no longer allowed, fewer ``Literal`` values, a new
+  bound or pattern).
+
+Adding events and optional fields, widening types and bumping an event's
+version are reported as compatible. This module needs no extra.
+
+.. versionadded:: 0.1.0
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections.abc as cabc
+import datetime as dt
+import enum
+import importlib
+import json
+import math
+import operator
+import sys
+import types
+import typing
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any, Final, Literal, TextIO, get_args, get_origin
+
+import attr.validators
+import attrs
+
+from ._checks import UnsupportedAnnotation, compile_check
+from ._domain import Domain
+from ._payload import FieldSpec, PayloadSpec
+from ._registry import catalog, namespace
+from ._serialization_errors import SerializationError
+from ._serialization_hooks import DECIMAL_PATTERN, DEFAULT_IDENTITY_SCHEMA, hooks_for
+
+__all__ = [
+    "DIALECT",
+    "SchemaChange",
+    "add_schema_parser",
+    "catalog_schema",
+    "compare_schemas",
+    "json_schema",
+    "main_schema",
+]
+
+DIALECT: Final = "https://json-schema.org/draft/2020-12/schema"
+"""The JSON Schema dialect of the exported schemas.
+
+.. versionadded:: 0.1.0
+"""
+
+EXTENSION: Final = "x-commerce-events"
+"""The keyword holding what JSON Schema has no word for (event name, version)."""
+
+FORMAT_VERSION: Final = 1
+"""The version of the export's layout."""
+
+
+_NoneType = type(None)
+_UNIQUE = (set, frozenset, cabc.Set, cabc.MutableSet)
+_ARRAYS = (
+    list,
+    tuple,
+    *_UNIQUE,
+    cabc.Sequence,
+    cabc.MutableSequence,
+    cabc.Collection,
+    cabc.Iterable,
+)
+_OBJECTS = (dict, cabc.Mapping, cabc.MutableMapping)
+
+
+class _UnsupportedError(Exception):
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(path, reason)
+        self.path = path
+        self.reason = reason
+
+
+# -- schemas ------------------------------------------------------------------------
+
+
+def _spec_for(event: str | type[Any]) -> PayloadSpec:
+    if isinstance(event, str):
+        return namespace[event].spec
+    from ._dispatch import signal_for_type
+
+    return signal_for_type(event).spec
+
+
+def _version_of(spec: PayloadSpec) -> int:
+    version = getattr(spec, "version", 1)
+    return version if isinstance(version, int) and version > 0 else 1
+
+
+def json_schema(event: str | type[Any], /) -> dict[str, Any]:
+    """Return the JSON Schema of an event's data.
+
+    ::
+
+        >>> json_schema(ProductSearch)["properties"]["query"]
+        {'type': 'string', 'description': 'The search term (may be empty)'}
+
+    Sensitive fields (``request``, ``response``) are left out, as they are
+    never serialized; domain fields are described by their identity's schema
+    (see :func:`~commerce_events.serialization.register_identity`).
+
+    Args:
+        event: The payload class, or the event's name or alias.
+
+    Raises:
+        UnknownEventError: No event has that name.
+        NotAPayloadError: The class is not a registered payload class.
+        SerializationError: A field's annotation has no JSON form (``bytes``,
+            ``Callable``, a class that is neither attrs nor a known value
+            type); its ``fields`` name them.
+
+    .. versionadded:: 0.1.0
+    """
+    spec = _spec_for(event)
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    problems: dict[str, str] = {}
+    attributes = {a.name: a for a in attrs.fields(spec.payload_type)}
+    for fs in spec.fields:
+        if fs.sensitive:
+            continue
+        try:
+            properties[fs.name] = _field_schema(fs, attributes[fs.name])
+        except _UnsupportedError as exc:
+            problems[exc.path] = exc.reason
+        if fs.required:
+            required.append(fs.name)
+    if problems:
+        raise SerializationError(spec.name, spec.payload_type, problems)
+    schema: dict[str, Any] = {"title": spec.payload_type.__name__}
+    description = _prose(spec.doc)
+    if description:
+        schema["description"] = description
+    schema["type"] = "object"
+    schema["properties"] = properties
+    schema["required"] = required
+    schema[EXTENSION] = {
+        "event": spec.name,
+        "version": _version_of(spec),
+        "aliases": list(spec.aliases),
+    }
+    return schema
+
+
+def _prose(doc: str) -> str:
+    """A docstring without its reST directives (``.. versionadded::``)."""
+    paragraphs = [p for p in doc.split("\n\n") if not p.lstrip().startswith("..")]
+    return "\n\n".join(paragraphs).strip()
+
+
+def _field_schema(fs: FieldSpec, attribute: attrs.Attribute[Any]) -> dict[str, Any]:
+    schema = _schema_of(fs.annotation, fs.name, ())
+    try:
+        admits_none = compile_check(fs.annotation, 0).none_ok
+    except UnsupportedAnnotation:  # pragma: no cover - refused when defined
+        admits_none = True
+    if fs.none_ok and not admits_none:
+        schema = {"anyOf": [schema, {"type": "null"}]}
+    schema = {**schema, **_validator_keywords(attribute.validator, schema)}
+    if fs.doc:
+        schema["description"] = fs.doc
+    default = fs.default
+    if default is not attrs.NOTHING and _is_json_scalar(default):
+        schema["default"] = default.value if isinstance(default, enum.Enum) else default
+    return schema
+
+
+def _is_json_scalar(value: object) -> bool:
+    if isinstance(value, enum.Enum):
+        value = value.value
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return value is None or type(value) in (str, int, bool)
+
+
+def _schema_of(tp: Any, path: str, seen: tuple[type[Any], ...]) -> dict[str, Any]:
+    """The JSON Schema of the values of annotation *tp* (as serialized)."""
+    origin = get_origin(tp)
+    if origin is typing.Annotated:
+        base, *meta = get_args(tp)
+        domain = next((m for m in meta if isinstance(m, Domain)), None)
+        if domain is None:
+            return _schema_of(base, path, seen)
+        return _domain_schema(domain, base, path, seen)
+    if tp is Any or tp is object:
+        return {}
+    if tp is None or tp is _NoneType:
+        return {"type": "null"}
+    if origin is typing.Union or origin is types.UnionType:
+        return {"anyOf": [_schema_of(m, path, seen) for m in get_args(tp)]}
+    if origin is Literal:
+        values = [v.value if isinstance(v, enum.Enum) else v for v in get_args(tp)]
+        if not all(_is_json_scalar(v) for v in values):
+            raise _UnsupportedError(path, f"{tp!r} has values that are not JSON")
+        return {"enum": values}
+    if (origin or tp) in _ARRAYS:
+        return _array_schema(tp, path, seen)
+    if (origin or tp) in _OBJECTS:
+        return _object_schema(tp, path, seen)
+    if origin is not None:
+        raise _UnsupportedError(path, f"cannot serialize {_name(tp)}")
+    return _class_schema(tp, path, seen)
+
+
+_SCALARS: Mapping[Any, Mapping[str, Any]] = {
+    bool: {"type": "boolean"},
+    int: {"type": "integer"},
+    float: {"type": "number"},
+    str: {"type": "string"},
+    Decimal: {"type": "string", "format": "decimal", "pattern": DECIMAL_PATTERN},
+    uuid.UUID: {"type": "string", "format": "uuid"},
+    dt.datetime: {"type": "string", "format": "date-time"},
+    dt.date: {"type": "string", "format": "date"},
+}
+
+
+def _class_schema(tp: Any, path: str, seen: tuple[type[Any], ...]) -> dict[str, Any]:
+    if not isinstance(tp, type):
+        raise _UnsupportedError(path, f"cannot serialize {_name(tp)}")
+    if tp in _SCALARS:
+        return dict(_SCALARS[tp])
+    if issubclass(tp, enum.Enum):
+        values = [m.value for m in tp]
+        if not all(_is_json_scalar(v) for v in values):
+            raise _UnsupportedError(path, f"{_name(tp)} has values that are not JSON")
+        return {"title": tp.__qualname__, "enum": values}
+    if attrs.has(tp):
+        if tp in seen:
+            raise _UnsupportedError(
+                path,
+                f"{_name(tp)} contains itself: recursive types cannot be described",
+            )
+        return _attrs_schema(tp, path, (*seen, tp))
+    for scalar, schema in _SCALARS.items():
+        # A subclass (class Sku(str)) is written as its base.
+        if issubclass(tp, scalar):
+            return dict(schema)
+    raise _UnsupportedError(path, f"cannot serialize {_name(tp)}")
+
+
+def _attrs_schema(
+    tp: type[Any], path: str, seen: tuple[type[Any], ...]
+) -> dict[str, Any]:
+    hints = typing.get_type_hints(tp, include_extras=True)
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    for attribute in attrs.fields(tp):
+        annotation = hints.get(attribute.name, attribute.type)
+        key = attribute.alias or attribute.name
+        described = _schema_of(annotation, f"{path}.{key}", seen)
+        properties[key] = {
+            **described,
+            **_validator_keywords(attribute.validator, described),
+        }
+        if attribute.default is attrs.NOTHING:
+            required.append(key)
+    schema: dict[str, Any] = {"title": tp.__qualname__}
+    doc = (tp.__doc__ or "").strip()
+    if doc and not doc.startswith(f"{tp.__name__}("):  # attrs' generated doc
+        schema["description"] = doc
+    schema.update(type="object", properties=properties, required=required)
+    return schema
+
+
+def _array_schema(tp: Any, path: str, seen: tuple[type[Any], ...]) -> dict[str, Any]:
+    origin = get_origin(tp) or tp
+    args = get_args(tp)
+    schema: dict[str, Any] = {"type": "array"}
+    if (
+        origin is tuple
+        and get_origin(tp) is tuple
+        and not (
+            len(args) == 2 and args[1] is Ellipsis  # noqa: PLR2004 - tuple[X, ...]
+        )
+    ):
+        items = [_schema_of(a, f"{path}[{i}]", seen) for i, a in enumerate(args)]
+        if items:
+            schema["prefixItems"] = items
+        schema.update(items=False, minItems=len(items), maxItems=len(items))
+        return schema
+    if args:
+        schema["items"] = _schema_of(args[0], f"{path}[]", seen)
+    if origin in _UNIQUE:
+        schema["uniqueItems"] = True
+    return schema
+
+
+def _object_schema(tp: Any, path: str, seen: tuple[type[Any], ...]) -> dict[str, Any]:
+    args = get_args(tp)
+    schema: dict[str, Any] = {"type": "object"}
+    if not args:
+        return schema
+    key, value = args
+    names = _schema_of(key, f"{path}{{}}", seen)
+    if names.get("type") != "string" and not (
+        "enum" in names and all(isinstance(v, str) for v in names["enum"])
+    ):
+        raise _UnsupportedError(
+            path, f"{_name(tp)} has keys that are not strings (JSON object keys are)"
+        )
+    if names != {"type": "string"}:
+        schema["propertyNames"] = names
+    schema["additionalProperties"] = _schema_of(value, f"{path}{{}}", seen)
+    return schema
+
+
+def _domain_schema(
+    domain: Domain, base: Any, path: str, seen: tuple[type[Any], ...]
+) -> dict[str, Any]:
+    if domain.sensitive:
+        raise _UnsupportedError(
+            path, f"{domain.name} values are never serialized (they may hold secrets)"
+        )
+    hooks = hooks_for(domain.name)
+    if hooks.schema is not None:
+        schema = dict(hooks.schema)
+    elif hooks.dump is not None:
+        schema = {}  # whatever the application's hook returns
+    elif base is Any or base is object:
+        schema = dict(DEFAULT_IDENTITY_SCHEMA)
+    else:
+        schema = _schema_of(base, path, seen)
+    schema[EXTENSION] = {"domain": domain.name}
+    return schema
+
+
+def _name(tp: Any) -> str:
+    return tp.__qualname__ if isinstance(tp, type) else repr(tp).replace("typing.", "")
+
+
+# attrs' validator classes are private; if they move, schemas only lose bounds.
+_AND = getattr(attr.validators, "_AndValidator", None)
+_OPTIONAL = getattr(attr.validators, "_OptionalValidator", None)
+_IN = getattr(attr.validators, "_InValidator", None)
+_NUMBER = getattr(attr.validators, "_NumberValidator", None)
+_MIN_LEN = getattr(attr.validators, "_MinLengthValidator", None)
+_MAX_LEN = getattr(attr.validators, "_MaxLengthValidator", None)
+_MATCHES = getattr(attr.validators, "_MatchesReValidator", None)
+_BOUNDS: Mapping[Any, str] = {
+    operator.gt: "exclusiveMinimum",
+    operator.ge: "minimum",
+    operator.lt: "exclusiveMaximum",
+    operator.le: "maximum",
+    ">": "exclusiveMinimum",
+    ">=": "minimum",
+    "<": "exclusiveMaximum",
+    "<=": "maximum",
+}
+
+
+def _validator_keywords(validator: Any, schema: Mapping[str, Any]) -> dict[str, Any]:
+    """What the common attrs validators say, as JSON Schema keywords."""
+    kinds = _json_types(schema)
+    found: dict[str, Any] = {}
+
+    def visit(v: Any) -> None:
+        kind = type(v)
+        if kind is _AND:
+            for inner in getattr(v, "_validators", ()):
+                visit(inner)
+        elif kind is _OPTIONAL:
+            visit(v.validator)
+        elif kind is _NUMBER and kinds & {"integer", "number"}:
+            keyword = _BOUNDS.get(getattr(v, "compare_op", None)) or _BOUNDS.get(
+                getattr(v, "compare_func", None)
+            )
+            bound = v.bound
+            if keyword and type(bound) in (int, float) and math.isfinite(bound):
+                found[keyword] = bound
+        elif kind is _IN:
+            options = getattr(v, "_original_options", v.options)
+            if isinstance(options, (list, tuple, set, frozenset)) and all(
+                _is_json_scalar(o) and not isinstance(o, enum.Enum) for o in options
+            ):
+                found["enum"] = sorted(options, key=repr)
+        elif kind in (_MIN_LEN, _MAX_LEN):
+            bound = v.min_length if kind is _MIN_LEN else v.max_length
+            side = "min" if kind is _MIN_LEN else "max"
+            if "string" in kinds:
+                found[f"{side}Length"] = bound
+            elif "array" in kinds:
+                found[f"{side}Items"] = bound
+        elif kind is _MATCHES and "string" in kinds:
+            pattern = v.pattern.pattern
+            if isinstance(pattern, str):
+                how = getattr(v.match_func, "__name__", "")
+                found["pattern"] = (
+                    f"^(?:{pattern})$"
+                    if how == "fullmatch"
+                    else f"^(?:{pattern})"
+                    if how == "match"
+                    else pattern
+                )
+
+    if validator is not None:
+        visit(validator)
+    return found
+
+
+def _json_types(schema: Mapping[str, Any]) -> set[str]:
+    kinds: set[str] = set()
+    declared = schema.get("type")
+    if isinstance(declared, str):
+        kinds.add(declared)
+    elif isinstance(declared, list):
+        kinds.update(declared)
+    for alternative in schema.get("anyOf", ()):
+        kinds |= _json_types(alternative)
+    return kinds
+
+
+def catalog_schema(events: Iterable[str | type[Any]] | None = None) -> dict[str, Any]:
+    """Return one JSON Schema document describing every event (or *events*).
+
+    Each event's schema (see :func:`json_schema`) is under ``$defs``, keyed by
+    the event's name, sorted, so that an export diffs well.
+
+    Raises:
+        SerializationError: An event has a field without a JSON form.
+
+    .. versionadded:: 0.1.0
+    """
+    specs = catalog() if events is None else tuple(_spec_for(e) for e in events)
+    return _document({spec.name: json_schema(spec.payload_type) for spec in specs})
+
+
+def _document(schemas: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "$schema": DIALECT,
+        "title": "commerce_events catalogue",
+        "description": (
+            "The data of each event (the `data` of its CloudEvents envelope), by "
+            "event name."
+        ),
+        EXTENSION: {"format": FORMAT_VERSION},
+        "$defs": {name: schemas[name] for name in sorted(schemas)},
+    }
+
+
+# -- comparing ----------------------------------------------------------------------
+
+
+@attrs.frozen
+class SchemaChange:
+    """One difference between two exports of the catalogue.
+
+    Attributes:
+        event: The event's name.
+        path: Where, in the event's data (``"user"``, ``"lines[].quantity"``);
+            empty for the event itself.
+        kind: ``"event removed"``, ``"event added"``, ``"version"``,
+            ``"removed"``, ``"renamed"``, ``"required"``, ``"narrowed"``,
+            ``"added"``, ``"optional"`` or ``"widened"``.
+        breaking: Whether consumers or producers written against the old
+            schema may fail.
+        message: A sentence for humans.
+
+    .. versionadded:: 0.1.0
+    """
+
+    event: str
+    path: str
+    kind: str
+    breaking: bool
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.event}.{self.path}" if self.path else self.event
+        flag = "BREAKING" if self.breaking else "compatible"
+        return f"{flag}: {where}: {self.message}"
+
+
+_IGNORED = frozenset({"title", "description", "default", "examples", EXTENSION})
+
+
+def compare_schemas(
+    old: Mapping[str, Any], new: Mapping[str, Any]
+) -> list[SchemaChange]:
+    """List what changed between two exports (:func:`catalog_schema` output).
+
+    Breaking changes are those the module documentation lists; documentation
+    and defaults are ignored.
+
+    Args:
+        old: The saved export (the contract).
+        new: The current export.
+
+    Returns:
+        The changes, breaking or not, by event.
+
+    Raises:
+        ValueError: A document is not an export of this module.
+
+    .. versionadded:: 0.1.0
+    """
+    old_events = _events_of(old, "old")
+    new_events = _events_of(new, "new")
+    changes: list[SchemaChange] = []
+    for name in sorted(old_events.keys() | new_events.keys()):
+        if name not in new_events:
+            alias_of = next(
+                (
+                    other
+                    for other, schema in new_events.items()
+                    if name in _extension(schema).get("aliases", ())
+                ),
+                None,
+            )
+            message = "event removed" + (
+                f" (now an alias of {alias_of!r}, with another envelope type)"
+                if alias_of
+                else ""
+            )
+            changes.append(SchemaChange(name, "", "event removed", True, message))
+        elif name not in old_events:
+            changes.append(SchemaChange(name, "", "event added", False, "event added"))
+        else:
+            changes.extend(_compare_event(name, old_events[name], new_events[name]))
+    return changes
+
+
+def _events_of(document: Mapping[str, Any], which: str) -> Mapping[str, Any]:
+    events = document.get("$defs") if isinstance(document, Mapping) else None
+    if (
+        not isinstance(events, Mapping)
+        or EXTENSION not in document
+        or not all(isinstance(e, Mapping) for e in events.values())
+    ):
+        msg = f"the {which} document is not a commerce_events schema export"
+        raise ValueError(msg)
+    return events
+
+
+def _extension(schema: object) -> Mapping[str, Any]:
+    found = schema.get(EXTENSION) if isinstance(schema, Mapping) else None
+    return found if isinstance(found, Mapping) else {}
+
+
+def _compare_event(
+    name: str, old: Mapping[str, Any], new: Mapping[str, Any]
+) -> list[SchemaChange]:
+    old_version = _extension(old).get("version", 1)
+    new_version = _extension(new).get("version", 1)
+    if old_version != new_version:
+        return [
+            SchemaChange(
+                name,
+                "",
+                "version",
+                False,
+                f"version {old_version} -> {new_version}: a new contract (its "
+                f"envelopes have another type)",
+            )
+        ]
+    changes: list[SchemaChange] = []
+    _compare(name, old, new, "", changes)
+    return changes
+
+
+def _compare(
+    event: str,
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    path: str,
+    changes: list[SchemaChange],
+) -> None:
+    """Append what changed from *old* to *new* (schemas at *path*)."""
+    if _strip(old) == _strip(new):
+        return
+    old_alternatives = _alternatives(old)
+    new_alternatives = _alternatives(new)
+    for alternative in old_alternatives:
+        same_kind = [
+            n for n in new_alternatives if _kind_covers(_kind(n), _kind(alternative))
+        ]
+        if not same_kind:
+            changes.append(
+                SchemaChange(
+                    event,
+                    path,
+                    "narrowed",
+                    True,
+                    f"{_describe(alternative)} no longer accepted (now "
+                    f"{_describe_all(new_alternatives)})",
+                )
+            )
+            continue
+        attempts = []
+        for candidate in same_kind:
+            found: list[SchemaChange] = []
+            _compare_same_kind(event, alternative, candidate, path, found)
+            if not any(c.breaking for c in found):
+                changes.extend(found)
+                break
+            attempts.append(found)
+        else:
+            changes.extend(attempts[0])
+    for alternative in new_alternatives:
+        if not any(
+            _kind_covers(_kind(alternative), _kind(o)) for o in old_alternatives
+        ) and not any(
+            _kind_covers(_kind(o), _kind(alternative)) for o in old_alternatives
+        ):
+            changes.append(
+                SchemaChange(
+                    event,
+                    path,
+                    "widened",
+                    False,
+                    f"now also accepts {_describe(alternative)}",
+                )
+            )
+
+
+def _strip(schema: Any) -> Any:
+    if isinstance(schema, Mapping):
+        return {k: _strip(v) for k, v in schema.items() if k not in _IGNORED}
+    if isinstance(schema, list):
+        return [_strip(v) for v in schema]
+    return schema
+
+
+def _alternatives(schema: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """Split a schema into alternatives, one JSON type (or enum) each."""
+    if "anyOf" in schema or "oneOf" in schema:
+        shared = {
+            k: v for k, v in schema.items() if k not in ("anyOf", "oneOf", *_IGNORED)
+        }
+        result: list[Mapping[str, Any]] = []
+        for sub in schema.get("anyOf", schema.get("oneOf", ())):
+            result.extend(_alternatives({**sub, **shared}))
+        return result
+    declared = schema.get("type")
+    if isinstance(declared, list):
+        return [{**schema, "type": t} for t in declared]
+    return [schema]
+
+
+def _kind(schema: Mapping[str, Any]) -> str:
+    if "enum" in schema or "const" in schema:
+        return "enum"
+    declared = schema.get("type")
+    return declared if isinstance(declared, str) else "any"
+
+
+def _kind_covers(new: str, old: str) -> bool:
+    return new in (old, "any") or (new, old) in {
+        ("number", "integer"),
+        ("string", "enum"),
+        ("integer", "enum"),
+        ("number", "enum"),
+        ("boolean", "enum"),
+        ("null", "enum"),
+    }
+
+
+def _describe(schema: Mapping[str, Any]) -> str:
+    if "enum" in schema:
+        return "values " + ", ".join(json.dumps(v) for v in schema["enum"])
+    if "const" in schema:
+        return f"the value {json.dumps(schema['const'])}"
+    kind = _kind(schema)
+    if kind == "any":
+        return "any value"
+    if kind == "null":
+        return "null"
+    detail = schema.get("format")
+    return f"{kind} ({detail})" if detail else kind
+
+
+def _describe_all(alternatives: Sequence[Mapping[str, Any]]) -> str:
+    return " | ".join(_describe(a) for a in alternatives) or "nothing"
+
+
+def _compare_same_kind(
+    event: str,
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    path: str,
+    changes: list[SchemaChange],
+) -> None:
+    def narrowed(message: str) -> None:
+        changes.append(SchemaChange(event, path, "narrowed", True, message))
+
+    def widened(message: str) -> None:
+        changes.append(SchemaChange(event, path, "widened", False, message))
+
+    old_values = _enum_values(old)
+    new_values = _enum_values(new)
+    if new_values is not None:
+        if old_values is None:
+            narrowed(f"now restricted to {_describe(new)}")
+        else:
+            lost = [v for v in old_values if v not in new_values]
+            if lost:
+                narrowed("no longer accepts " + ", ".join(json.dumps(v) for v in lost))
+            if [v for v in new_values if v not in old_values]:
+                widened("accepts more values")
+    elif old_values is not None:
+        kinds = {_json_type(v) for v in old_values}
+        if _kind(new) != "any" and not all(_kind_covers(_kind(new), k) for k in kinds):
+            narrowed(f"{_describe(old)} no longer all accepted")
+    for keyword in ("format", "pattern"):
+        if new.get(keyword) is not None and new.get(keyword) != old.get(keyword):
+            narrowed(
+                f"{keyword} {new.get(keyword)!r} now required"
+                + (f" (was {old.get(keyword)!r})" if keyword in old else "")
+            )
+        elif old.get(keyword) is not None and keyword not in new:
+            widened(f"{keyword} {old.get(keyword)!r} no longer required")
+    _compare_bounds(old, new, narrowed, widened)
+    if new.get("uniqueItems") and not old.get("uniqueItems"):
+        narrowed("items must now be unique")
+    if _kind(old) == "array":
+        _compare_arrays(event, old, new, path, changes)
+    if _kind(old) == "object":
+        _compare_objects(event, old, new, path, changes)
+
+
+def _enum_values(schema: Mapping[str, Any]) -> list[Any] | None:
+    if "enum" in schema:
+        return list(schema["enum"])
+    if "const" in schema:
+        return [schema["const"]]
+    return None
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    return "string"
+
+
+_LOWER = (("minimum", False), ("exclusiveMinimum", True))
+_UPPER = (("maximum", False), ("exclusiveMaximum", True))
+
+
+def _bound(schema: Mapping[str, Any], keywords: Any, *, lower: bool) -> Any:
+    """The tightest bound: ``(value, exclusive)``, or None."""
+    best = None
+    for keyword, exclusive in keywords:
+        value = schema.get(keyword)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            candidate = (value, exclusive)
+            if best is None or _tighter(candidate, best, lower):
+                best = candidate
+    return best
+
+
+def _tighter(a: tuple[float, bool], b: tuple[float, bool], lower: bool) -> bool:  # noqa: FBT001
+    if a[0] != b[0]:
+        return a[0] > b[0] if lower else a[0] < b[0]
+    return a[1] and not b[1]
+
+
+def _compare_bounds(
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    narrowed: Any,
+    widened: Any,
+) -> None:
+    for keywords, lower, word in ((_LOWER, True, "lower"), (_UPPER, False, "upper")):
+        before = _bound(old, keywords, lower=lower)
+        after = _bound(new, keywords, lower=lower)
+        if after is not None and (before is None or _tighter(after, before, lower)):
+            narrowed(f"{word} bound now {_show_bound(after, lower)}")
+        elif before is not None and (after is None or _tighter(before, after, lower)):
+            widened(f"{word} bound relaxed")
+    for keyword, is_min in (
+        ("minLength", True),
+        ("minItems", True),
+        ("maxLength", False),
+        ("maxItems", False),
+    ):
+        before, after = old.get(keyword), new.get(keyword)
+        if after is None:
+            continue
+        if before is None or (after > before if is_min else after < before):
+            narrowed(f"{keyword} now {after}")
+
+
+def _show_bound(bound: tuple[float, bool], lower: bool) -> str:  # noqa: FBT001
+    sign = (">" if bound[1] else ">=") if lower else ("<" if bound[1] else "<=")
+    return f"{sign} {bound[0]}"
+
+
+def _compare_arrays(
+    event: str,
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    path: str,
+    changes: list[SchemaChange],
+) -> None:
+    old_prefix = old.get("prefixItems", [])
+    new_prefix = new.get("prefixItems", [])
+    for index, (before, after) in enumerate(zip(old_prefix, new_prefix, strict=False)):
+        _compare(event, before, after, f"{path}[{index}]", changes)
+    old_items, new_items = old.get("items", {}), new.get("items", {})
+    if new_items is False and old_items is not False and not new_prefix:
+        changes.append(SchemaChange(event, path, "narrowed", True, "must now be empty"))
+    elif isinstance(old_items, Mapping) and isinstance(new_items, Mapping):
+        _compare(event, old_items, new_items, f"{path}[]", changes)
+
+
+def _compare_objects(
+    event: str,
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    path: str,
+    changes: list[SchemaChange],
+) -> None:
+    def at(name: str) -> str:
+        return f"{path}.{name}" if path else name
+
+    old_properties: Mapping[str, Any] = old.get("properties", {})
+    new_properties: Mapping[str, Any] = new.get("properties", {})
+    old_required = set(old.get("required", ()))
+    new_required = set(new.get("required", ()))
+    removed = [n for n in old_properties if n not in new_properties]
+    added = [n for n in new_properties if n not in old_properties]
+    renamed_to: set[str] = set()
+    for name in removed:
+        twin = next(
+            (
+                a
+                for a in added
+                if a not in renamed_to
+                and _strip(new_properties[a]) == _strip(old_properties[name])
+            ),
+            None,
+        )
+        if twin is not None:
+            renamed_to.add(twin)
+            changes.append(
+                SchemaChange(
+                    event,
+                    at(name),
+                    "renamed",
+                    True,
+                    f"field removed; renamed to {twin!r}?",
+                )
+            )
+        else:
+            changes.append(
+                SchemaChange(event, at(name), "removed", True, "field removed")
+            )
+    for name in added:
+        if name in renamed_to:
+            continue
+        if name in new_required:
+            changes.append(
+                SchemaChange(event, at(name), "required", True, "new required field")
+            )
+        else:
+            changes.append(
+                SchemaChange(event, at(name), "added", False, "optional field added")
+            )
+    for name, before in old_properties.items():
+        if name not in new_properties:
+            continue
+        if name in new_required and name not in old_required:
+            changes.append(
+                SchemaChange(event, at(name), "required", True, "field became required")
+            )
+        elif name in old_required and name not in new_required:
+            changes.append(
+                SchemaChange(
+                    event, at(name), "optional", False, "field became optional"
+                )
+            )
+        _compare(event, before, new_properties[name], at(name), changes)
+    old_values, new_values = (
+        old.get("additionalProperties"),
+        new.get("additionalProperties"),
+    )
+    if isinstance(old_values, Mapping) and isinstance(new_values, Mapping):
+        _compare(event, old_values, new_values, f"{path}{{}}", changes)
+    old_names, new_names = old.get("propertyNames"), new.get("propertyNames")
+    if isinstance(new_names, Mapping):
+        _compare(
+            event,
+            old_names if isinstance(old_names, Mapping) else {"type": "string"},
+            new_names,
+            f"{path}{{key}}",
+            changes,
+        )
+
+
+# -- the command line -------------------------------------------------------------
+
+
+def add_schema_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add the ``schema`` command to ``python -m commerce_events``.
+
+    Args:
+        subparsers: What :meth:`argparse.ArgumentParser.add_subparsers`
+            returned.
+
+    Returns:
+        The command's parser; its ``handler`` default is :func:`main_schema`.
+
+    .. versionadded:: 0.1.0
+    """
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "schema",
+        help="export the JSON Schemas of the events, or check them for breaking "
+        "changes",
+        description=(
+            "Print the JSON Schema of every event's data (the contract other "
+            "services consume), or compare it with a saved export and fail on "
+            "breaking changes."
+        ),
+    )
+    parser.add_argument(
+        "--import",
+        dest="modules",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help="import MODULE first (to include the custom events it defines)",
+    )
+    parser.add_argument(
+        "--event",
+        dest="events",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="only this event (repeat for several)",
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write the export to FILE instead of standard output",
+    )
+    parser.add_argument(
+        "--check",
+        metavar="SAVED",
+        help="compare with the export saved in SAVED; exit status 1 on breaking "
+        "changes",
+    )
+    parser.set_defaults(handler=main_schema)
+    return parser
+
+
+def main_schema(
+    args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
+    """Run ``python -m commerce_events schema``; return the exit status.
+
+    Events with a field that has no JSON form are left out of the export, with
+    a warning on *err*: they stay in-process events.
+
+    Returns:
+        0; with ``--check``, 1 if there are breaking changes, 2 if the saved
+        export cannot be read.
+
+    .. versionadded:: 0.1.0
+    """
+    stdout = out if out is not None else sys.stdout
+    stderr = err if err is not None else sys.stderr
+    for module in args.modules:
+        importlib.import_module(module)
+    specs = tuple(_spec_for(name) for name in args.events) if args.events else catalog()
+    schemas: dict[str, Any] = {}
+    for spec in specs:
+        try:
+            schemas[spec.name] = json_schema(spec.payload_type)
+        except SerializationError as exc:
+            stderr.write(f"warning: {spec.name} left out: {exc}\n")
+    current = _document(schemas)
+    if args.check is not None:
+        return _check(args.check, current, stdout, stderr)
+    text = json.dumps(current, indent=2, ensure_ascii=False) + "\n"
+    if args.output is not None:
+        with open(args.output, "w", encoding="utf-8") as file:
+            file.write(text)
+    else:
+        stdout.write(text)
+    return 0
+
+
+def _check(
+    saved_path: str, current: Mapping[str, Any], out: TextIO, err: TextIO
+) -> int:
+    try:
+        with open(saved_path, encoding="utf-8") as file:
+            saved = json.load(file)
+        changes = compare_schemas(saved, current)
+    except (OSError, ValueError) as exc:
+        err.write(f"error: cannot check against {saved_path}: {exc}\n")
+        return 2
+    for change in changes:
+        out.write(f"{change}\n")
+    breaking = sum(change.breaking for change in changes)
+    if breaking:
+        noun = "change" if breaking == 1 else "changes"
+        out.write(f"{breaking} breaking {noun} (compared with {saved_path})\n")
+        return 1
+    out.write(f"no breaking changes (compared with {saved_path})\n")
+    return 0

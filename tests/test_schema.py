@@ -1,0 +1,723 @@
+"""Tests for commerce_events.schema: JSON Schemas and breaking-change checks."""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import datetime as dt
+import enum
+import io
+import json
+import math
+import re
+import textwrap
+import uuid
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from typing import Any, Literal
+
+import attrs
+import pytest
+from hypothesis import given, reject, settings
+from hypothesis import strategies as st
+
+from commerce_events import (
+    OrderPlaced,
+    ProductSearch,
+    ProductViewed,
+    StartCheckout,
+    _domain,
+    catalog,
+    event,
+    field,
+    schema,
+    signal,
+)
+from commerce_events import _serialization_hooks as hooks
+from commerce_events.domain import Product, User
+from commerce_events.exceptions import NotAPayloadError, UnknownEventError
+from commerce_events.schema import (
+    DIALECT,
+    SchemaChange,
+    add_schema_parser,
+    catalog_schema,
+    compare_schemas,
+    json_schema,
+    main_schema,
+)
+from commerce_events.serialization import (
+    SerializationError,
+    register_identity,
+    to_dict,
+)
+from commerce_events.testing.strategies import payloads
+
+BUILT_IN = tuple(
+    spec.payload_type
+    for spec in catalog()
+    if spec.payload_type.__module__.startswith("commerce_events.")
+)
+
+
+class Tier(enum.Enum):
+    """A plain enum."""
+
+    GOLD = "gold"
+    SILVER = "silver"
+
+
+@attrs.frozen
+class Parcel:
+    """A parcel of the shipment."""
+
+    weight: Decimal
+    tracking: str | None = None
+
+
+@event("test_schema_shipment")
+class Shipment:
+    """Raised when an order ships.
+
+    .. versionadded:: 0.1.0
+    """
+
+    order: Product = field(doc="The shipped order")
+    ref: uuid.UUID = field(doc="The shipment's id")
+    at: dt.datetime = field(doc="When it left")
+    day: dt.date = field(doc="The delivery day")
+    tier: Tier = field(doc="The service tier")
+    carrier: Literal["ups", "dhl"] = field(doc="Who carries it")
+    parcels: tuple[Parcel, ...] = field(doc="What ships")
+    pair: tuple[int, str] = field(doc="A fixed pair")
+    tags: frozenset[str] = field(doc="Labels")
+    by_ref: dict[uuid.UUID, int] = field(doc="Counts by id")
+    either: int | str = field(doc="Some key")
+    anything: Any = field(doc="JSON data")
+    points: int = field(default=1, validator=attrs.validators.gt(0), doc="Points")
+    code: str = field(
+        default="ABC",
+        validator=[
+            attrs.validators.matches_re(r"[A-Z]{3}"),
+            attrs.validators.max_len(3),
+        ],
+        doc="A code",
+    )
+    level: str = field(
+        default="low", validator=attrs.validators.in_(["low", "high"]), doc="Level"
+    )
+    first: Parcel | None = field(default=None, doc="The first parcel")
+    user: User | None = field(default=None, doc="Who")
+
+
+@attrs.frozen
+class Node:
+    """A recursive class (not used in an event: strategies would recurse)."""
+
+    children: tuple[Node, ...] = ()
+
+
+@event("test_schema_unsupported")
+class Unsupported:
+    """Fields without a JSON form."""
+
+    callback: Callable[[], None] = field(doc="a function")
+    raw: bytes = field(doc="bytes")
+    by_number: dict[int, str] = field(doc="int keys")
+    fine: str = field(default="", doc="this one is fine")
+
+
+# Values JSON can carry (the toolkit also draws naive datetimes, NaNs and
+# objects, which are refused: see tests/test_serialization.py).
+SHIPMENTS = payloads(
+    Shipment,
+    at=st.datetimes(timezones=st.just(dt.UTC)),
+    anything=st.integers() | st.text() | st.lists(st.booleans()),
+    parcels=st.lists(
+        st.builds(
+            Parcel,
+            st.decimals(allow_nan=False, allow_infinity=False),
+            st.none() | st.text(),
+        ),
+        max_size=3,
+    ).map(tuple),
+)
+
+
+@pytest.fixture(autouse=True)
+def _identities() -> Iterator[None]:
+    """Every test starts and ends with the same identity hooks."""
+    saved = dict(hooks._hooks)
+    yield
+    hooks._hooks.clear()
+    hooks._hooks.update(saved)
+
+
+# -- a small JSON Schema validator, for the vocabulary the export uses -----------
+
+_FORMATS = {
+    "uuid": re.compile(r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$"),
+    "date": re.compile(r"^\d{4}-\d{2}-\d{2}$"),
+    "date-time": re.compile(
+        r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
+    ),
+}
+_TYPES: dict[str, Callable[[Any], bool]] = {
+    "null": lambda v: v is None,
+    "boolean": lambda v: isinstance(v, bool),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "string": lambda v: isinstance(v, str),
+    "array": lambda v: isinstance(v, list),
+    "object": lambda v: isinstance(v, dict),
+}
+
+
+def _same(a: Any, b: Any) -> bool:
+    return type(a) is type(b) and a == b
+
+
+def validate(value: Any, schema: Any, path: str = "$") -> list[str]:
+    """The errors of *value* against *schema* (empty when valid)."""
+    if schema is True or schema == {}:
+        return []
+    if schema is False:
+        return [f"{path}: nothing is allowed"]
+    errors: list[str] = []
+    if "anyOf" in schema and not any(
+        not validate(value, s, path) for s in schema["anyOf"]
+    ):
+        errors.append(f"{path}: matches no alternative")
+    declared = schema.get("type")
+    if declared is not None:
+        kinds = declared if isinstance(declared, list) else [declared]
+        if not any(_TYPES[k](value) for k in kinds):
+            return [*errors, f"{path}: not {declared}"]
+    if "enum" in schema and not any(_same(value, v) for v in schema["enum"]):
+        errors.append(f"{path}: not one of {schema['enum']}")
+    if isinstance(value, str):
+        if "pattern" in schema and not re.search(schema["pattern"], value):
+            errors.append(f"{path}: does not match {schema['pattern']}")
+        checker = _FORMATS.get(schema.get("format", ""))
+        if checker is not None and not checker.match(value):
+            errors.append(f"{path}: not a {schema['format']}")
+        if len(value) > schema.get("maxLength", math.inf):
+            errors.append(f"{path}: too long")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if value <= schema.get("exclusiveMinimum", -math.inf):
+            errors.append(f"{path}: too small")
+        if value < schema.get("minimum", -math.inf):
+            errors.append(f"{path}: too small")
+    if isinstance(value, list):
+        prefix = schema.get("prefixItems", [])
+        for index, item in enumerate(value):
+            sub = prefix[index] if index < len(prefix) else schema.get("items", {})
+            errors += validate(item, sub, f"{path}[{index}]")
+        if len(value) < schema.get("minItems", 0) or len(value) > schema.get(
+            "maxItems", math.inf
+        ):
+            errors.append(f"{path}: wrong length")
+        if schema.get("uniqueItems") and len({json.dumps(v) for v in value}) != len(
+            value
+        ):
+            errors.append(f"{path}: items not unique")
+    if isinstance(value, dict):
+        errors += [
+            f"{path}.{n}: missing" for n in schema.get("required", []) if n not in value
+        ]
+        properties = schema.get("properties", {})
+        for key, item in value.items():
+            sub = properties.get(key, schema.get("additionalProperties", {}))
+            errors += validate(item, sub, f"{path}.{key}")
+            errors += validate(
+                key, schema.get("propertyNames", {}), f"{path}.{key}(name)"
+            )
+    return errors
+
+
+# -- json_schema --------------------------------------------------------------------
+
+
+class TestJsonSchema:
+    def test_built_in_event(self):
+        """A built-in event's schema: its fields, documented, required ones listed."""
+        schema = json_schema(OrderPlaced)
+
+        assert "OrderPlaced" == schema["title"]
+        assert "object" == schema["type"]
+        assert ["order"] == schema["required"]
+        assert ["order", "user"] == list(schema["properties"])
+        assert "The order created" == schema["properties"]["order"]["description"]
+        assert {"event": "order_placed", "version": 1, "aliases": []} == schema[
+            "x-commerce-events"
+        ]
+
+    def test_description_without_directives(self):
+        """The event's description is its docstring's prose only."""
+        assert "Raised when an order ships." == json_schema(Shipment)["description"]
+
+    def test_by_name_and_alias(self):
+        """An event is found by its name or alias too."""
+        assert json_schema("review_created") == json_schema("review_added")
+
+    def test_unknown(self):
+        """Unknown names and unregistered classes are refused."""
+        with pytest.raises(UnknownEventError):
+            json_schema("nope")
+        with pytest.raises(NotAPayloadError):
+            json_schema(Parcel)
+
+    def test_sensitive_fields_left_out(self):
+        """Requests and responses are not part of the contract."""
+        assert ["product", "user"] == list(json_schema(ProductViewed)["properties"])
+        assert [] == json_schema(StartCheckout)["required"]
+
+    def test_value_kinds(self):
+        """Each annotation has the JSON Schema of what the serializer writes."""
+        properties = json_schema(Shipment)["properties"]
+
+        assert {"type": "string", "format": "uuid"} == _bare(properties["ref"])
+        assert {"type": "string", "format": "date-time"} == _bare(properties["at"])
+        assert {"type": "string", "format": "date"} == _bare(properties["day"])
+        assert {"title": "Tier", "enum": ["gold", "silver"]} == _bare(
+            properties["tier"]
+        )
+        assert {"enum": ["ups", "dhl"]} == _bare(properties["carrier"])
+        assert {
+            "type": "array",
+            "prefixItems": [{"type": "integer"}, {"type": "string"}],
+            "items": False,
+            "minItems": 2,
+            "maxItems": 2,
+        } == _bare(properties["pair"])
+        assert {
+            "type": "array",
+            "items": {"type": "string"},
+            "uniqueItems": True,
+        } == _bare(properties["tags"])
+        assert {
+            "type": "object",
+            "propertyNames": {"type": "string", "format": "uuid"},
+            "additionalProperties": {"type": "integer"},
+        } == _bare(properties["by_ref"])
+        assert {"anyOf": [{"type": "integer"}, {"type": "string"}]} == _bare(
+            properties["either"]
+        )
+        assert {} == _bare(properties["anything"])
+
+    def test_decimal_is_a_string(self):
+        """A Decimal is a string with a number's pattern, never a float."""
+        weight = json_schema(Shipment)["properties"]["parcels"]["items"]["properties"][
+            "weight"
+        ]
+
+        assert "string" == weight["type"]
+        assert re.search(weight["pattern"], "-19.90")
+        assert not re.search(weight["pattern"], "NaN")
+
+    def test_nested_class(self):
+        """A nested attrs class is an object with its own required fields."""
+        parcel = json_schema(Shipment)["properties"]["parcels"]["items"]
+
+        assert "Parcel" == parcel["title"]
+        assert "A parcel of the shipment." == parcel["description"]
+        assert ["weight"] == parcel["required"]
+        assert ["weight", "tracking"] == list(parcel["properties"])
+
+    def test_validators(self):
+        """Common attrs validators become bounds, patterns and enums."""
+        properties = json_schema(Shipment)["properties"]
+
+        assert 0 == properties["points"]["exclusiveMinimum"]
+        assert "^(?:[A-Z]{3})$" == properties["code"]["pattern"]
+        assert 3 == properties["code"]["maxLength"]
+        assert ["high", "low"] == properties["level"]["enum"]
+
+    def test_defaults(self):
+        """JSON defaults are given."""
+        properties = json_schema(Shipment)["properties"]
+
+        assert 1 == properties["points"]["default"]
+        assert properties["user"]["default"] is None
+
+    def test_default_identity(self):
+        """A domain object is an integer or string identity by default."""
+        order = json_schema(OrderPlaced)["properties"]["order"]
+
+        assert ["integer", "string"] == order["type"]
+        assert {"domain": "order"} == order["x-commerce-events"]
+
+    def test_registered_identity_schema(self):
+        """A registered identity schema describes the domain's fields."""
+        register_identity("order", dump=lambda o: o.number, schema={"type": "string"})
+
+        assert "string" == json_schema(OrderPlaced)["properties"]["order"]["type"]
+
+    def test_dump_hook_without_schema(self):
+        """A dump hook without a schema may give anything."""
+        register_identity("order", dump=lambda o: o.number)
+
+        assert {"x-commerce-events": {"domain": "order"}} == _bare(
+            json_schema(OrderPlaced)["properties"]["order"]
+        )
+
+    def test_unsupported(self):
+        """Fields without a JSON form are named, each, in one error."""
+        with pytest.raises(SerializationError) as error:
+            json_schema(Unsupported)
+
+        assert {"callback", "raw", "by_number"} == set(error.value.fields)
+
+    def test_recursive_class(self):
+        """A class containing itself cannot be described (nor serialized)."""
+        with pytest.raises(schema._UnsupportedError, match="contains itself"):
+            schema._schema_of(Node, "root", ())
+
+
+def _bare(schema: dict[str, Any]) -> dict[str, Any]:
+    """A schema without its documentation."""
+    return {k: v for k, v in schema.items() if k not in ("description", "default")}
+
+
+class TestCatalogSchema:
+    def test_document(self):
+        """The export is one JSON Schema document, events under $defs by name."""
+        document = catalog_schema(BUILT_IN)
+
+        assert DIALECT == document["$schema"]
+        assert sorted(signal(s).name for s in BUILT_IN) == list(document["$defs"])
+        assert document == json.loads(json.dumps(document))
+
+    def test_unsupported_events_raise(self):
+        """Exporting an event without a JSON form is an error."""
+        with pytest.raises(SerializationError):
+            catalog_schema([OrderPlaced, Unsupported])
+
+
+class TestProperties:
+    @pytest.mark.parametrize(
+        "payload_type", [*BUILT_IN, Shipment], ids=lambda t: t.__name__
+    )
+    @settings(max_examples=max(5, settings.default.max_examples // 10))
+    @given(data=st.data())
+    def test_documents_match_their_schema(self, payload_type, data):
+        """Every serialized payload is valid against its event's schema."""
+        for name, marker in _domain._known.items():
+            if not marker.sensitive:
+                register_identity(
+                    name, dump=lambda o: o.key, schema={"type": "integer"}
+                )
+        payload = data.draw(
+            SHIPMENTS if payload_type is Shipment else payloads(payload_type)
+        )
+        try:
+            document = to_dict(payload)
+        except SerializationError:
+            reject()  # see tests/test_serialization.py for what is refused
+
+        assert [] == validate(document, json_schema(payload_type))
+
+    def test_validator_checks_itself(self):
+        """The test's validator does refuse what the schema refuses."""
+        schema = json_schema(Shipment)
+
+        assert validate({"points": 0, "code": "abcd", "ref": "x"}, schema)
+
+
+# -- compare_schemas ------------------------------------------------------------------
+
+
+@pytest.fixture(name="saved")
+def _saved() -> dict[str, Any]:
+    return catalog_schema([OrderPlaced, ProductSearch, Shipment])
+
+
+def changed(
+    saved: dict[str, Any], edit: Callable[[dict[str, Any]], None]
+) -> list[SchemaChange]:
+    """The changes between *saved* and a copy edited by *edit*."""
+    new = copy.deepcopy(saved)
+    edit(new["$defs"])
+    return compare_schemas(saved, new)
+
+
+def breaking(changes: list[SchemaChange]) -> list[tuple[str, str, str]]:
+    return [(c.event, c.path, c.kind) for c in changes if c.breaking]
+
+
+class TestCompareSchemas:
+    def test_identical(self, saved):
+        """No change, no report."""
+        assert [] == compare_schemas(saved, copy.deepcopy(saved))
+
+    def test_documentation_ignored(self, saved):
+        """Descriptions, titles and defaults are not the contract."""
+
+        def edit(events: dict[str, Any]) -> None:
+            events["order_placed"]["description"] = "changed"
+            events["order_placed"]["properties"]["user"]["description"] = "changed"
+            events["order_placed"]["properties"]["user"]["default"] = 3
+
+        assert [] == changed(saved, edit)
+
+    def test_event_removed(self, saved):
+        """A removed event is breaking."""
+        assert [("product_search", "", "event removed")] == breaking(
+            changed(saved, lambda e: e.pop("product_search"))
+        )
+
+    def test_event_added(self, saved):
+        """A new event is compatible."""
+        new = catalog_schema([OrderPlaced, ProductSearch, Shipment, ProductViewed])
+
+        [change] = compare_schemas(saved, new)
+        assert ("product_viewed", "event added", False) == (
+            change.event,
+            change.kind,
+            change.breaking,
+        )
+
+    def test_field_removed(self, saved):
+        """A removed field is breaking."""
+        assert [("order_placed", "user", "removed")] == breaking(
+            changed(saved, lambda e: e["order_placed"]["properties"].pop("user"))
+        )
+
+    def test_field_renamed(self, saved):
+        """A renamed field is breaking, and recognised as a rename."""
+
+        def edit(events: dict[str, Any]) -> None:
+            properties = events["order_placed"]["properties"]
+            properties["customer"] = properties.pop("user")
+
+        changes = changed(saved, edit)
+
+        assert [("order_placed", "user", "renamed")] == breaking(changes)
+        assert "'customer'" in changes[0].message
+
+    def test_field_became_required(self, saved):
+        """A field becoming required is breaking."""
+        assert [("order_placed", "user", "required")] == breaking(
+            changed(saved, lambda e: e["order_placed"]["required"].append("user"))
+        )
+
+    def test_new_required_field(self, saved):
+        """A new required field is breaking; a new optional one is not."""
+
+        def edit(events: dict[str, Any]) -> None:
+            events["product_search"]["properties"]["page"] = {"type": "integer"}
+            events["product_search"]["properties"]["lang"] = {"type": "string"}
+            events["product_search"]["required"].append("page")
+
+        changes = changed(saved, edit)
+
+        assert [("product_search", "page", "required")] == breaking(changes)
+        assert any(c.kind == "added" and c.path == "lang" for c in changes)
+
+    def test_field_became_optional(self, saved):
+        """A field becoming optional is compatible."""
+        changes = changed(saved, lambda e: e["order_placed"]["required"].clear())
+
+        assert [("order_placed", "order", "optional", False)] == [
+            (c.event, c.path, c.kind, c.breaking) for c in changes
+        ]
+
+    @pytest.mark.parametrize(
+        ("field_name", "new", "message"),
+        [
+            ("either", {"type": "integer"}, "string no longer accepted"),
+            ("user", {"type": ["integer", "string"]}, "null no longer accepted"),
+            ("carrier", {"enum": ["ups"]}, 'no longer accepts "dhl"'),
+            ("code", {"type": "string", "pattern": "^[A-Z]+$"}, "pattern"),
+            ("points", {"type": "integer", "minimum": 5}, "lower bound"),
+            ("anything", {"type": "string"}, "any value no longer accepted"),
+            ("ref", {"type": "string", "format": "date"}, "format"),
+            ("level", {"type": "string", "enum": ["low"]}, 'no longer accepts "high"'),
+            (
+                "tags",
+                {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "uniqueItems": True,
+                    "maxItems": 2,
+                },
+                "maxItems",
+            ),
+        ],
+    )
+    def test_type_narrowed(self, saved, field_name, new, message):
+        """A narrowed type is breaking, and the message says what is refused."""
+
+        def edit(events: dict[str, Any]) -> None:
+            events["test_schema_shipment"]["properties"][field_name] = new
+
+        changes = changed(saved, edit)
+
+        assert [("test_schema_shipment", field_name, "narrowed")] == breaking(changes)[
+            :1
+        ]
+        assert any(message in c.message for c in changes if c.breaking)
+
+    def test_nested_changes(self, saved):
+        """Changes inside nested objects and arrays are found, by path."""
+
+        def edit(events: dict[str, Any]) -> None:
+            parcel = events["test_schema_shipment"]["properties"]["parcels"]["items"]
+            parcel["properties"].pop("tracking")
+            parcel["properties"]["weight"] = {"type": "number"}
+
+        assert {
+            ("test_schema_shipment", "parcels[].tracking", "removed"),
+            ("test_schema_shipment", "parcels[].weight", "narrowed"),
+        } == set(breaking(changed(saved, edit)))
+
+    def test_widened(self, saved):
+        """Accepting more is compatible."""
+
+        def edit(events: dict[str, Any]) -> None:
+            properties = events["test_schema_shipment"]["properties"]
+            properties["either"] = {
+                "anyOf": [{"type": "integer"}, {"type": "string"}, {"type": "null"}]
+            }
+            properties["carrier"] = {"enum": ["ups", "dhl", "fedex"]}
+            properties["points"] = {"type": "number"}
+
+        changes = changed(saved, edit)
+
+        assert [] == breaking(changes)
+        assert {"either", "carrier", "points"} == {c.path for c in changes}
+
+    def test_version_bump(self, saved):
+        """A new version is a new contract: reported, not breaking."""
+
+        def edit(events: dict[str, Any]) -> None:
+            events["order_placed"]["x-commerce-events"]["version"] = 2
+            events["order_placed"]["properties"].pop("user")
+
+        [change] = changed(saved, edit)
+        assert ("version", False) == (change.kind, change.breaking)
+
+    def test_not_an_export(self, saved):
+        """Documents that are not exports are refused."""
+        with pytest.raises(ValueError, match="old document"):
+            compare_schemas({"$defs": {}}, saved)
+        with pytest.raises(ValueError, match="new document"):
+            compare_schemas(saved, {"x-commerce-events": {}, "$defs": {"a": 1}})
+
+    def test_str(self):
+        """A change reads as one line."""
+        change = SchemaChange("order_placed", "user", "removed", True, "field removed")
+
+        assert "BREAKING: order_placed.user: field removed" == str(change)
+
+
+# -- the command line -------------------------------------------------------------------
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    """Run the schema command in-process: (status, stdout, stderr)."""
+    parser = argparse.ArgumentParser(prog="python -m commerce_events")
+    add_schema_parser(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["schema", *argv])
+    out, err = io.StringIO(), io.StringIO()
+    status = args.handler(args, out, err)
+    return status, out.getvalue(), err.getvalue()
+
+
+class TestCommandLine:
+    def test_export(self):
+        """The export is the catalogue's schema, as JSON."""
+        status, out, _ = run("--event", "order_placed", "--event", "product_search")
+
+        assert 0 == status
+        assert catalog_schema([OrderPlaced, ProductSearch]) == json.loads(out)
+
+    def test_whole_catalogue(self):
+        """Without --event, every event is exported; unsupported ones are left out."""
+        status, out, err = run()
+
+        assert 0 == status
+        exported = set(json.loads(out)["$defs"])
+        assert {signal(s).name for s in (*BUILT_IN, Shipment)} <= exported
+        assert "test_schema_unsupported" not in exported
+        assert "test_schema_unsupported left out" in err
+
+    def test_output_file(self, tmp_path):
+        """--output writes a file."""
+        target = tmp_path / "events.schema.json"
+
+        assert 0 == run("--event", "order_placed", "-o", str(target))[0]
+        assert catalog_schema([OrderPlaced]) == json.loads(target.read_text())
+
+    def test_check_passes(self, tmp_path):
+        """--check exits 0 when nothing breaks."""
+        saved = tmp_path / "saved.json"
+        run("--event", "order_placed", "-o", str(saved))
+
+        status, out, _ = run(
+            "--event",
+            "order_placed",
+            "--event",
+            "product_search",
+            "--check",
+            str(saved),
+        )
+
+        assert 0 == status
+        assert "compatible: product_search: event added" in out
+        assert "no breaking changes" in out
+
+    def test_check_fails(self, tmp_path):
+        """--check exits 1 and lists breaking changes."""
+        saved = tmp_path / "saved.json"
+        saved.write_text(json.dumps(catalog_schema([OrderPlaced, ProductSearch])))
+
+        status, out, _ = run("--event", "order_placed", "--check", str(saved))
+
+        assert 1 == status
+        assert "BREAKING: product_search: event removed" in out
+        assert "1 breaking change" in out
+
+    @pytest.mark.parametrize("content", [None, "{", '{"$defs": {}}'])
+    def test_check_unreadable(self, tmp_path, content):
+        """An unreadable saved export is exit status 2."""
+        saved = tmp_path / "saved.json"
+        if content is not None:
+            saved.write_text(content)
+
+        status, _, err = run("--check", str(saved))
+
+        assert 2 == status
+        assert "cannot check" in err
+
+    def test_import(self, tmp_path, monkeypatch):
+        """--import loads the module defining custom events first."""
+        (tmp_path / "schema_cli_events.py").write_text(
+            textwrap.dedent(
+                '''
+                from commerce_events import event, field
+
+                @event("test_schema_cli_points")
+                class Points:
+                    """Points awarded."""
+
+                    points: int = field(doc="How many")
+                '''
+            )
+        )
+        monkeypatch.syspath_prepend(str(tmp_path))
+
+        status, out, _ = run(
+            "--import", "schema_cli_events", "--event", "test_schema_cli_points"
+        )
+
+        assert 0 == status
+        assert {"type": "integer", "description": "How many"} == json.loads(out)[
+            "$defs"
+        ]["test_schema_cli_points"]["properties"]["points"]
+
+    def test_handler(self):
+        """The parser's handler is main_schema, for the CLI to dispatch to."""
+        parser = argparse.ArgumentParser()
+        add_schema_parser(parser.add_subparsers(dest="command"))
+
+        assert main_schema is parser.parse_args(["schema"]).handler
