@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
 import nox
 
 nox.needs_version = ">=2025.02.09"
 nox.options.default_venv_backend = "uv|virtualenv"
-nox.options.sessions = ["tests", "lint", "typing", "demo"]
+nox.options.sessions = ["tests", "lint", "typing", "docs", "demo"]
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 PYTHON = "3.11"
@@ -40,6 +42,23 @@ def typing(session: nox.Session) -> None:
     session.run("mypy", "--strict")
     # pyright finds the session's packages only when told its interpreter.
     session.run("pyright", f"--pythonpath={session.bin}/python")
+    # Every public name fully typed.
+    session.run(
+        "pyright",
+        "--verifytypes",
+        "commerce_events",
+        "--ignoreexternal",
+        env={"PATH": f"{session.bin}:{os.environ['PATH']}"},
+    )
+
+
+@nox.session(python=PYTHON)
+def docs(session: nox.Session) -> None:
+    """Build the docs (nitpicky, warnings are errors) and run every example."""
+    _install(session, "docs")
+    build = ("-T", "-W", "--keep-going", "-E")
+    session.run("sphinx-build", "-n", *build, "-b", "html", "docs", "docs/_build/html")
+    session.run("sphinx-build", *build, "-b", "doctest", "docs", "docs/_build/doctest")
 
 
 @nox.session(python=PYTHON, default=False)

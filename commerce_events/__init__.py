@@ -146,6 +146,7 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
+    """Load ``__version__`` and the serialization functions on first use."""
     if name == "__version__":
         from importlib.metadata import version
 

@@ -126,6 +126,7 @@ _WEAK: Final = 1  # the target is a weak reference to dereference
 _OSCAR: Final = 2  # receiver(sender, **fields), else subscriber(payload)
 _ASYNC: Final = 4  # returns an awaitable
 _METADATA: Final = 8  # subscriber(payload, metadata)
+_SENDER_KEYWORD: Final = 16  # receiver(sender=sender, **fields), as Django calls
 
 _ANY_ONLY: Final = (_ANY_ID,)
 
@@ -361,8 +362,11 @@ class EventSignal(blinker.NamedSignal):
 
         Args:
             receiver: The callable (sync or async). It must accept the sender
-                positionally and every field of the event as a keyword
-                (``**kwargs`` will do).
+                and every field of the event as a keyword (``**kwargs`` will
+                do). The sender is passed positionally, as blinker does, unless
+                the receiver's first parameter is a field (as in Oscar's
+                ``track_voucher_addition(basket, voucher, **kwargs)``): then it
+                is passed as ``sender=``, as Django does.
             sender: Only receive emits from this sender. A class also matches
                 its instances. Default: any sender.
             weak: Hold the receiver by weak reference. Default: functions
@@ -374,7 +378,7 @@ class EventSignal(blinker.NamedSignal):
         Raises:
             SubscriberSignatureError: The receiver cannot accept the event.
         """
-        check_oscar_receiver(self.name, self._field_names, receiver)
+        by_keyword = check_oscar_receiver(self.name, self._field_names, receiver)
         self._add(
             receiver,
             sender,
@@ -383,6 +387,7 @@ class EventSignal(blinker.NamedSignal):
             with_metadata=False,
             priority=priority,
             on_error=on_error,
+            sender_keyword=by_keyword,
         )
         return receiver
 
@@ -418,6 +423,7 @@ class EventSignal(blinker.NamedSignal):
         with_metadata: bool,
         priority: int,
         on_error: OnError | None,
+        sender_keyword: bool = False,
     ) -> None:
         _check_policy(on_error)
         if not isinstance(priority, int) or isinstance(priority, bool):
@@ -429,6 +435,7 @@ class EventSignal(blinker.NamedSignal):
             (0 if typed else _OSCAR)
             | (_ASYNC if is_async_callable(receiver) else 0)
             | (_METADATA if with_metadata else 0)
+            | (_SENDER_KEYWORD if sender_keyword else 0)
         )
         receiver_id = _make_id(receiver)
         sender_id = _ANY_ID if sender is ANY else _make_id(sender)
@@ -780,8 +787,12 @@ class EventSignal(blinker.NamedSignal):
                     if flags & _OSCAR:
                         if fields is None:
                             fields = {n: getattr(payload, n) for n in self._field_names}
-                        args: tuple[Any, ...] = (sender,)
-                        kwargs = fields
+                        if flags & _SENDER_KEYWORD:
+                            args: tuple[Any, ...] = ()
+                            kwargs = {"sender": sender, **fields}
+                        else:
+                            args = (sender,)
+                            kwargs = fields
                     else:
                         args = (payload, metadata) if flags & _METADATA else (payload,)
                         kwargs = {}
@@ -872,7 +883,11 @@ class EventSignal(blinker.NamedSignal):
             if flags & _OSCAR:
                 if fields is None:
                     fields = {n: getattr(payload, n) for n in self._field_names}
-                call = functools.partial(receiver, sender, **fields)
+                call = (
+                    functools.partial(receiver, sender=sender, **fields)
+                    if flags & _SENDER_KEYWORD
+                    else functools.partial(receiver, sender, **fields)
+                )
             elif flags & _METADATA:
                 call = functools.partial(receiver, payload, metadata)
             else:

@@ -167,30 +167,45 @@ def check_typed_subscriber(
 
 def check_oscar_receiver(
     event: str, field_names: Sequence[str], receiver: Callable[..., Any]
-) -> None:
-    """Refuse a receiver that cannot be called as ``receiver(sender, **fields)``.
+) -> bool:
+    """Check a receiver's calling convention; refuse one that fits none.
+
+    blinker calls ``receiver(sender, **fields)``; Django calls
+    ``receiver(sender=sender, **fields)``, so Oscar's own receivers may take a
+    field first (``track_voucher_addition(basket, voucher, **kwargs)``).
+
+    Returns:
+        Whether to pass the sender by keyword (Django's way).
 
     Raises:
-        SubscriberSignatureError: Some field (or the sender) would not fit.
+        SubscriberSignatureError: The receiver fits neither convention.
     """
     if type(receiver) is types.FunctionType and _oscar_function_fits(
         receiver, field_names
     ):
-        return
+        return False
     _reject_generators(event, receiver)
     signature = _signature(receiver)
     if signature is None:
-        return
+        return False
+    fields = dict.fromkeys(field_names)
     try:
-        signature.bind(None, **dict.fromkeys(field_names))
-    except TypeError as exc:
-        call = ", ".join(f"{n}=..." for n in field_names)
-        raise SubscriberSignatureError(
-            event,
-            receiver,
-            f"a receiver is called as receiver(sender, {call}); its signature "
-            f"is {signature} ({exc}); add **kwargs to accept every field",
-        ) from None
+        signature.bind(None, **fields)
+    except TypeError as positional:
+        try:
+            signature.bind(sender=None, **fields)
+        except TypeError:
+            call = ", ".join(f"{n}=..." for n in field_names)
+            raise SubscriberSignatureError(
+                event,
+                receiver,
+                f"a receiver is called as receiver(sender, {call}) (or with "
+                f"sender=... as a keyword, as Django does); its signature is "
+                f"{signature} ({positional}); accept the sender first, and every "
+                f"field (**kwargs will do)",
+            ) from None
+        return True
+    return False
 
 
 def _first_annotation(

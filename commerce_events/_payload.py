@@ -214,6 +214,14 @@ def build_payload_class(
             )
         if isinstance(default, attrs.Factory) and default.takes_self:  # type: ignore[arg-type]
             problems[attribute.name] = "factories with takes_self are not supported"
+        names = tuple(a.name for a in attrs.fields(built))
+        for validator in _flatten(attribute.validator):
+            # Validators may check their own arguments against the event's
+            # fields (differs_from("old_status")), once, at definition time.
+            check_definition = getattr(validator, "check_definition", None)
+            problem = check_definition(names) if callable(check_definition) else None
+            if isinstance(problem, str) and problem:
+                problems[attribute.name] = problem
         try:
             checks[attribute.name] = compile_check(attribute.type, index)
         except UnsupportedAnnotation as exc:
@@ -236,6 +244,16 @@ def build_payload_class(
         # Declaring domain classes later recompiles the checks.
         _domain.on_declaration(lambda: _install(built, spec))
     return result, spec
+
+
+def _flatten(validator: Any) -> list[Any]:
+    """The validators inside attrs' and_() (a list of validators becomes one)."""
+    if validator is None:
+        return []
+    inner = getattr(validator, "_validators", None)
+    if isinstance(inner, tuple):
+        return [v for item in inner for v in _flatten(item)]
+    return [validator]
 
 
 def _is_context_domain(annotation: Any) -> bool:

@@ -65,7 +65,7 @@ class EventNamespace(blinker.Namespace):
         return super().__getitem__(name)  # type: ignore[return-value]
 
 
-namespace = EventNamespace()
+namespace: Final[EventNamespace] = EventNamespace()
 """Every registered event's name (and alias) -> its signal.
 
 .. versionadded:: 0.1.0

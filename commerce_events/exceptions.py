@@ -546,6 +546,7 @@ class EventRecursionError(CommerceEventsError, RecursionError):
     """
 
     chain: tuple[str, ...]
+    args: tuple[Any, ...]
 
     def __init__(self, chain: Sequence[str]) -> None:
         self.chain = tuple(chain)

@@ -65,12 +65,12 @@ import attrs
 
 try:
     import cattrs
-except ImportError as exc:  # pragma: no cover - depends on the installation
+except ImportError as _exc:  # pragma: no cover - depends on the installation
     msg = (
         "commerce_events.serialization needs cattrs: install the serialization "
         "extra, pip install 'commerce-events[serialization]'"
     )
-    raise ImportError(msg) from exc
+    raise ImportError(msg) from _exc
 from cattrs.cols import homogenous_tuple_structure_factory, list_structure_factory
 from cattrs.errors import (
     ClassValidationError,

@@ -64,14 +64,27 @@ stock_level: Final = _v.and_(_v.ge(0), _v.le(MAX_QUANTITY))
 """A quantity that may be zero (a line's new quantity, a stock level)."""
 
 
+_ABSENT: Final = object()
+
+
 @attrs.frozen
 class _DiffersFrom:
     other: str
 
+    def check_definition(self, field_names: tuple[str, ...]) -> str | None:
+        """Called when the event is defined: a typo must not pass silently."""
+        if self.other not in field_names:
+            return f"differs_from({self.other!r}) names no field of this event"
+        return None
+
     def __call__(
         self, instance: Any, attribute: attrs.Attribute[Any], value: Any
     ) -> None:
-        previous = getattr(instance, self.other, None)
+        previous = getattr(instance, self.other, _ABSENT)
+        if previous is _ABSENT:
+            # The other field is itself missing or invalid, and reported as
+            # such: there is nothing to compare with.
+            return
         if value == previous:
             msg = (
                 f"'{attribute.name}' must differ from '{self.other}' "

@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 
-from commerce_events import catalog
+from commerce_events import GROUPS, catalog
 from commerce_events._cli import main
 
 CUSTOM_MODULE = "custom_events_test_cli"
@@ -50,14 +50,45 @@ def cells(line: str) -> list[str]:
     return re.split(r"\s{2,}", line.strip())
 
 
+def is_heading(block: str) -> bool:
+    """Whether a block is a group heading: a title underlined with "="."""
+    lines = block.splitlines()
+    return 2 == len(lines) and "=" * len(lines[0]) == lines[1]
+
+
+def sections(text: str) -> dict[str, list[str]]:
+    """Split the text catalogue by group heading: the events under each."""
+    result: dict[str, list[str]] = {}
+    heading = None
+    for block in text.strip().split("\n\n"):
+        if is_heading(block):
+            heading = block.splitlines()[0]
+            assert heading not in result, f"{heading} appears twice"
+            result[heading] = []
+        else:
+            assert heading is not None, "an event comes before any heading"
+            result[heading].append(block.split()[0])
+    return result
+
+
 def blocks(text: str) -> dict[str, tuple[str, list[str], dict[str, list[str]]]]:
     """Split the text catalogue by event: (title, summary lines, rows by field)."""
     result = {}
     for block in text.strip().split("\n\n"):
+        if is_heading(block):
+            continue
         title, *rest = block.splitlines()
         header = next(i for i, line in enumerate(rest) if cells(line)[0] == "field")
         rows = {cells(line)[0]: cells(line) for line in rest[header:]}
         result[title.split()[0]] = (title, rest[:header], rows)
+    return result
+
+
+def grouped(specs) -> dict[str, list[str]]:
+    """The model of the headings: each group's title and its events, in order."""
+    result: dict[str, list[str]] = {}
+    for spec in specs:
+        result.setdefault(f"{spec.group.upper()} EVENTS", []).append(spec.name)
     return result
 
 
@@ -89,6 +120,39 @@ class TestMain:
             assert expected_summary == summary
             for alias in spec.aliases:
                 assert alias in title
+
+    def test_text_groups_events_under_headings(self):
+        """Each group has one heading, in catalogue order, above its events."""
+        headings = sections(run("catalog"))
+
+        assert grouped(catalog()) == headings
+        journey = [f"{group.upper()} EVENTS" for group in GROUPS]
+        assert journey == list(headings)[: len(GROUPS)]
+
+    def test_headings_are_underlined(self):
+        """A heading is underlined with "=" and separated from its first event."""
+        lines = run("catalog").splitlines()
+
+        assert ["BROWSING EVENTS", "=" * 15, "", "product_viewed -> ProductViewed"] == (
+            lines[:4]
+        )
+
+    @pytest.mark.parametrize("group", GROUPS)
+    def test_group_option_keeps_only_that_group(self, group):
+        """--group GROUP prints that group's heading and events only."""
+        text = run("catalog", "--group", group)
+
+        assert {f"{group.upper()} EVENTS": [s.name for s in catalog(group)]} == (
+            sections(text)
+        )
+        assert [s.name for s in catalog(group)] == list(blocks(text))
+
+    def test_group_option_with_json(self):
+        """--group with --format json gives that group's entries only."""
+        data = json.loads(run("catalog", "--format", "json", "--group", "order"))
+
+        assert [spec.name for spec in catalog("order")] == [e["name"] for e in data]
+        assert {"order"} == {entry["group"] for entry in data}
 
     def test_text_lists_every_field(self):
         """Each field has a row with its name, required/optional and its doc."""
@@ -127,6 +191,7 @@ class TestMain:
             assert f"{cls.__module__}.{cls.__qualname__}" == entry["payload_type"]
             assert list(spec.aliases) == entry["aliases"]
             assert spec.doc == entry["doc"]
+            assert spec.group == entry["group"]
             assert [(f.name, f.required, f.doc) for f in spec.fields] == [
                 (f["name"], f["required"], f["doc"]) for f in entry["fields"]
             ]
@@ -150,9 +215,10 @@ class TestMain:
 
     def test_import_includes_custom_events(self, custom_module):
         """--import MODULE adds the events that module defines to the table."""
-        text = blocks(run("catalog", "--import", custom_module))
-        title, summary, rows = text[CUSTOM_EVENT]
+        output = run("catalog", "--import", custom_module)
+        title, summary, rows = blocks(output)[CUSTOM_EVENT]
 
+        assert CUSTOM_EVENT in sections(output)["CUSTOM EVENTS"]
         assert f"{CUSTOM_EVENT} -> PointsAwardedTestCli" == title
         assert ["  Raised when loyalty points are awarded (defined by test_cli)."] == (
             summary

@@ -801,6 +801,33 @@ class TestFailures:
 
 
 class TestEventSignalSend:
+    def test_django_style_receivers_get_the_sender_by_keyword(self):
+        """A receiver taking a field first (Oscar's voucher counters) gets sender=."""
+        received = []
+
+        def track_voucher_addition(basket, voucher, **kwargs):
+            received.append((basket, voucher, kwargs))
+
+        voucher_addition = signal("voucher_addition")
+        voucher_addition.connect(track_voucher_addition)
+        voucher_addition.send("voucher-view", basket="basket-1", voucher="V")
+
+        assert [("basket-1", "V", {"sender": "voucher-view"})] == received
+
+    def test_django_style_async_receivers_get_the_sender_by_keyword(self):
+        """An async receiver taking a field first gets sender= from emit_async too."""
+        received = []
+
+        async def track(basket, voucher, **kwargs):
+            received.append(kwargs["sender"])
+
+        signal("voucher_addition").connect(track)
+        asyncio.run(
+            signal("voucher_addition").send_async("view", basket="b", voucher="v")
+        )
+
+        assert ["view"] == received
+
     def test_positional_sender(self, sig):
         """send(sender, **fields) delivers with that sender."""
         senders = []

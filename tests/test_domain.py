@@ -81,6 +81,7 @@ _ALIASES = {
     "User": ("user", False),
     "View": ("view", False),
     "Voucher": ("voucher", False),
+    "Wishlist": ("wishlist", False),
 }
 
 

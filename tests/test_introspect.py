@@ -131,7 +131,7 @@ class TestSubscriberChecks:
             lambda: None,
             lambda sender: None,
             lambda sender, product: None,
-            lambda product, **fields: None,
+            lambda product, user, request, response: None,
         ],
         ids=["no-params", "sender-only", "missing-fields", "no-sender"],
     )

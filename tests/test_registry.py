@@ -6,10 +6,23 @@ import pytest
 
 import commerce_events
 from commerce_events import (
+    GROUPS,
     BasketAddition,
+    BasketLineQuantityChanged,
+    BasketLineRemoved,
+    BasketsMerged,
+    BasketViewed,
+    CheckoutStepCompleted,
     EventNamespace,
     EventSignal,
+    OrderCancelled,
+    OrderLineStatusChanged,
+    OrderPaid,
     OrderPlaced,
+    OrderRefunded,
+    OrderShipped,
+    OrderStatusChanged,
+    PaymentFailed,
     PostCheckout,
     PostPayment,
     PrePayment,
@@ -17,8 +30,13 @@ from commerce_events import (
     ProductViewed,
     ReviewAdded,
     StartCheckout,
+    UserLoggedIn,
     UserRegistered,
     VoucherAddition,
+    VoucherDenied,
+    VoucherRemoval,
+    WishlistProductAdded,
+    WishlistProductRemoved,
     catalog,
     emit,
     event,
@@ -35,19 +53,45 @@ from commerce_events.exceptions import (
     UnknownEventError,
 )
 
-BUILT_INS = {
-    "product_viewed": ProductViewed,
-    "product_search": ProductSearch,
-    "user_registered": UserRegistered,
-    "basket_addition": BasketAddition,
-    "voucher_addition": VoucherAddition,
-    "start_checkout": StartCheckout,
-    "pre_payment": PrePayment,
-    "post_payment": PostPayment,
-    "order_placed": OrderPlaced,
-    "post_checkout": PostCheckout,
-    "review_added": ReviewAdded,
-}
+# The built-in events in registration order (the catalogue module's order),
+# each with its group: the model catalog() is checked against.
+REGISTERED = (
+    ("product_viewed", ProductViewed, "browsing"),
+    ("product_search", ProductSearch, "browsing"),
+    ("user_registered", UserRegistered, "customer"),
+    ("user_logged_in", UserLoggedIn, "customer"),
+    ("wishlist_product_added", WishlistProductAdded, "customer"),
+    ("wishlist_product_removed", WishlistProductRemoved, "customer"),
+    ("basket_viewed", BasketViewed, "basket"),
+    ("basket_addition", BasketAddition, "basket"),
+    ("basket_line_quantity_changed", BasketLineQuantityChanged, "basket"),
+    ("basket_line_removed", BasketLineRemoved, "basket"),
+    ("voucher_addition", VoucherAddition, "basket"),
+    ("voucher_removal", VoucherRemoval, "basket"),
+    ("voucher_denied", VoucherDenied, "basket"),
+    ("baskets_merged", BasketsMerged, "basket"),
+    ("start_checkout", StartCheckout, "checkout"),
+    ("checkout_step_completed", CheckoutStepCompleted, "checkout"),
+    ("pre_payment", PrePayment, "checkout"),
+    ("payment_failed", PaymentFailed, "checkout"),
+    ("post_payment", PostPayment, "checkout"),
+    ("post_checkout", PostCheckout, "checkout"),
+    ("order_placed", OrderPlaced, "order"),
+    ("order_paid", OrderPaid, "order"),
+    ("order_status_changed", OrderStatusChanged, "order"),
+    ("order_line_status_changed", OrderLineStatusChanged, "order"),
+    ("order_shipped", OrderShipped, "order"),
+    ("order_cancelled", OrderCancelled, "order"),
+    ("order_refunded", OrderRefunded, "order"),
+    ("review_added", ReviewAdded, "review"),
+)
+BUILT_INS = {name: payload_type for name, payload_type, _group in REGISTERED}
+GROUP_OF = {name: group for name, _payload_type, group in REGISTERED}
+
+
+def group_order(group: str) -> tuple[int, str]:
+    """The model's sort key of a group: GROUPS in order, then others by name."""
+    return (GROUPS.index(group) if group in GROUPS else len(GROUPS), group)
 
 
 @event("points_awarded_test_registry", aliases=("points_granted_test_registry",))
@@ -252,9 +296,81 @@ class TestCatalog:
         assert set(BUILT_INS) <= names
         assert "points_awarded_test_registry" in names
 
-    def test_built_ins_come_in_registration_order(self):
-        """The built-in events are listed first, in their registration order."""
-        assert list(BUILT_INS) == [spec.name for spec in catalog()][: len(BUILT_INS)]
+    def test_model_names_every_built_in(self):
+        """The model of these tests names every event the catalogue registers."""
+        assert set(BUILT_INS) == {
+            spec.name
+            for spec in catalog()
+            if spec.payload_type.__module__ == "commerce_events._catalogue"
+        }
+
+    def test_built_ins_come_by_group_then_in_registration_order(self):
+        """The built-ins come by GROUPS, in registration order within a group."""
+        expected = sorted(BUILT_INS, key=lambda name: GROUPS.index(GROUP_OF[name]))
+
+        assert expected == [spec.name for spec in catalog() if spec.name in BUILT_INS]
+
+    def test_built_ins_have_their_groups(self):
+        """Each built-in event belongs to the group of the model."""
+        assert GROUP_OF == {
+            spec.name: spec.group for spec in catalog() if spec.name in BUILT_INS
+        }
+
+    def test_groups_are_contiguous_in_journey_order_then_by_name(self):
+        """GROUPS come first in their order, other groups after them by name."""
+
+        @event("late_test_registry_zz", group="zz_test_registry")
+        class LateZz:
+            n: int
+
+        @event("late_test_registry_aa", group="aa_test_registry")
+        class LateAa:
+            n: int
+
+        groups = [spec.group for spec in catalog()]
+        runs = [g for i, g in enumerate(groups) if i == 0 or groups[i - 1] != g]
+
+        assert sorted(set(groups), key=group_order) == runs
+        assert list(GROUPS) == runs[: len(GROUPS)]
+
+    def test_later_events_join_the_end_of_their_group(self):
+        """An event registered in a built-in group comes after the earlier ones."""
+
+        @event("late_test_registry_shipment_delayed", group="order")
+        class ShipmentDelayed:
+            n: int
+
+        @event("late_test_registry_shipment_lost", group="order")
+        class ShipmentLost:
+            n: int
+
+        names = [spec.name for spec in catalog() if spec.group == "order"]
+
+        assert [n for n, *_ in REGISTERED if GROUP_OF[n] == "order"] == [
+            n for n in names if n in BUILT_INS
+        ]
+        assert [
+            "late_test_registry_shipment_delayed",
+            "late_test_registry_shipment_lost",
+        ] == names[-2:]
+
+    def test_custom_events_default_to_the_custom_group(self):
+        """@event without group= puts the event in the "custom" group."""
+        spec = {spec.name: spec for spec in catalog()}["points_awarded_test_registry"]
+
+        assert "custom" == spec.group
+        assert spec in catalog("custom")
+
+    @pytest.mark.parametrize("group", [*GROUPS, "custom", "no_such_group"])
+    def test_group_argument_filters_in_the_same_order(self, group):
+        """catalog(group) is catalog() restricted to that group, in order."""
+        assert tuple(spec for spec in catalog() if spec.group == group) == catalog(
+            group
+        )
+
+    def test_unknown_group_gives_nothing(self):
+        """A group nobody uses gives an empty catalogue, not an error."""
+        assert () == catalog("no_such_group_test_registry")
 
     def test_entries_describe_the_event(self):
         """Each entry has the name, aliases, payload class and doc."""

@@ -5,8 +5,20 @@ import pytest
 
 from commerce_events import (
     BasketAddition,
+    BasketLineQuantityChanged,
+    BasketLineRemoved,
+    BasketsMerged,
+    BasketViewed,
+    CheckoutStepCompleted,
     EventSignal,
+    OrderCancelled,
+    OrderLineStatusChanged,
+    OrderPaid,
     OrderPlaced,
+    OrderRefunded,
+    OrderShipped,
+    OrderStatusChanged,
+    PaymentFailed,
     PostCheckout,
     PostPayment,
     PrePayment,
@@ -14,8 +26,14 @@ from commerce_events import (
     ProductViewed,
     ReviewAdded,
     StartCheckout,
+    UserLoggedIn,
     UserRegistered,
     VoucherAddition,
+    VoucherDenied,
+    VoucherRemoval,
+    WishlistProductAdded,
+    WishlistProductRemoved,
+    catalog,
     emit,
     namespace,
     signals,
@@ -27,13 +45,30 @@ BUILT_INS = {
     "product_viewed": ProductViewed,
     "product_search": ProductSearch,
     "user_registered": UserRegistered,
+    "user_logged_in": UserLoggedIn,
+    "wishlist_product_added": WishlistProductAdded,
+    "wishlist_product_removed": WishlistProductRemoved,
+    "basket_viewed": BasketViewed,
     "basket_addition": BasketAddition,
+    "basket_line_quantity_changed": BasketLineQuantityChanged,
+    "basket_line_removed": BasketLineRemoved,
     "voucher_addition": VoucherAddition,
+    "voucher_removal": VoucherRemoval,
+    "voucher_denied": VoucherDenied,
+    "baskets_merged": BasketsMerged,
     "start_checkout": StartCheckout,
+    "checkout_step_completed": CheckoutStepCompleted,
     "pre_payment": PrePayment,
+    "payment_failed": PaymentFailed,
     "post_payment": PostPayment,
-    "order_placed": OrderPlaced,
     "post_checkout": PostCheckout,
+    "order_placed": OrderPlaced,
+    "order_paid": OrderPaid,
+    "order_status_changed": OrderStatusChanged,
+    "order_line_status_changed": OrderLineStatusChanged,
+    "order_shipped": OrderShipped,
+    "order_cancelled": OrderCancelled,
+    "order_refunded": OrderRefunded,
     "review_added": ReviewAdded,
 }
 
@@ -44,8 +79,16 @@ class ProductDetailView:
 
 class TestModuleAttributes:
     def test_exports_every_built_in_and_the_alias(self):
-        """The module exports the eleven events and review_created."""
+        """The module exports every built-in event and review_created."""
         assert set(BUILT_INS) | {"review_created"} == set(signals.__all__)
+
+    def test_every_built_in_is_listed_here(self):
+        """These tests list every event the catalogue module registers."""
+        assert set(BUILT_INS) == {
+            spec.name
+            for spec in catalog()
+            if spec.payload_type.__module__ == "commerce_events._catalogue"
+        }
 
     @pytest.mark.parametrize("name", sorted([*BUILT_INS, "review_created"]))
     def test_attributes_are_the_namespace_signals(self, name):

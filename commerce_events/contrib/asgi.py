@@ -82,8 +82,8 @@ class RequestContextMiddleware:
         user_getter: Callable[[Scope], Any] | None = None,
     ) -> None:
         self.app = app
-        self.request_factory = request_factory or _the_scope
-        self.user_getter = user_getter or scope_user
+        self.request_factory: Callable[[Scope], Any] = request_factory or _the_scope
+        self.user_getter: Callable[[Scope], Any] = user_getter or scope_user
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

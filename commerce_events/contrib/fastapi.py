@@ -26,8 +26,8 @@ from ._common import missing_framework
 
 try:
     from fastapi import Depends
-except ImportError as exc:
-    raise missing_framework(__name__, "FastAPI", "fastapi") from exc
+except ImportError as _exc:
+    raise missing_framework(__name__, "FastAPI", "fastapi") from _exc
 
 from commerce_events import RequestContext, current_request_context
 

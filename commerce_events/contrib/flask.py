@@ -20,8 +20,8 @@ from ._common import bind, missing_framework
 
 try:
     from flask import Flask, g, request, request_started, request_tearing_down
-except ImportError as exc:
-    raise missing_framework(__name__, "Flask", "flask") from exc
+except ImportError as _exc:
+    raise missing_framework(__name__, "Flask", "flask") from _exc
 from werkzeug.local import LocalProxy
 
 __all__ = ["CommerceEvents"]
@@ -72,7 +72,7 @@ class CommerceEvents:
         *,
         user_getter: Callable[[], Any] | None = None,
     ) -> None:
-        self.user_getter = user_getter or _no_user
+        self.user_getter: Callable[[], Any] = user_getter or _no_user
         if app is not None:
             self.init_app(app)
 

@@ -19,8 +19,8 @@ from ._common import missing_framework
 
 try:
     from starlette.requests import Request
-except ImportError as exc:
-    raise missing_framework(__name__, "Starlette", "starlette") from exc
+except ImportError as _exc:
+    raise missing_framework(__name__, "Starlette", "starlette") from _exc
 
 from . import asgi
 

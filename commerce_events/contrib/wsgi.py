@@ -57,8 +57,10 @@ class RequestContextMiddleware:
         user_getter: Callable[[WSGIEnvironment], Any] | None = None,
     ) -> None:
         self.app = app
-        self.request_factory = request_factory or _the_environ
-        self.user_getter = user_getter or _no_user
+        self.request_factory: Callable[[WSGIEnvironment], Any] = (
+            request_factory or _the_environ
+        )
+        self.user_getter: Callable[[WSGIEnvironment], Any] = user_getter or _no_user
 
     def __call__(
         self, environ: WSGIEnvironment, start_response: StartResponse

@@ -177,10 +177,10 @@ class _Forward:
         type_prefix: str,
         commit_hook: CommitHook | None,
     ) -> None:
-        self.forwarder = forwarder
-        self.source = source
-        self.type_prefix = type_prefix
-        self.commit_hook = commit_hook
+        self.forwarder: Forwarder = forwarder
+        self.source: str = source
+        self.type_prefix: str = type_prefix
+        self.commit_hook: CommitHook | None = commit_hook
 
     def __call__(self, payload: Any, metadata: EventMetadata, /) -> None:
         if metadata.id in _received:
@@ -263,7 +263,7 @@ class Forwarding:
         self, payload_types: tuple[type[Any], ...], subscriber: _Forward, sender: Any
     ) -> None:
         self.payload_types = payload_types
-        self.forwarder = subscriber.forwarder
+        self.forwarder: Forwarder = subscriber.forwarder
         self._subscriber = subscriber
         self._sender = sender
 

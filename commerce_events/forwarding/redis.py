@@ -42,12 +42,12 @@ from typing import TYPE_CHECKING, Any, Final
 
 try:
     import redis.exceptions
-except ImportError as exc:  # pragma: no cover - depends on the installation
+except ImportError as _exc:  # pragma: no cover - depends on the installation
     msg = (
         "commerce_events.forwarding.redis needs redis-py: install the redis extra, "
         "pip install 'commerce-events[redis]'"
     )
-    raise ImportError(msg) from exc
+    raise ImportError(msg) from _exc
 
 from .._serialization_errors import EnvelopeError
 from ..cloudevents import DEFAULT_TYPE_PREFIX
@@ -208,7 +208,9 @@ class RedisStreamConsumer:
         self.batch = batch
         self.claim_idle_ms = claim_idle_ms
         self.max_deliveries = max_deliveries
-        self.dead_letter = dead_letter if dead_letter is not None else f"{stream}:dead"
+        self.dead_letter: str = (
+            dead_letter if dead_letter is not None else f"{stream}:dead"
+        )
         self._group_ready = False
 
     def ensure_group(self) -> None:

@@ -575,13 +575,28 @@ def _spec(payload_type: Any, caller: str) -> PayloadSpec:
         raise
 
 
+class _Arguments:
+    """The keyword-argument strategy of a payload class, with a short repr.
+
+    Hypothesis prints a strategy's repr when draws are rejected; the full repr
+    of every field's strategy grows past its size warning for wide events.
+    """
+
+    __slots__ = ("label", "strategy")
+
+    def __init__(self, strategy: SearchStrategy[dict[str, Any]], label: str) -> None:
+        self.strategy = strategy
+        self.label = label
+
+    def __repr__(self) -> str:
+        return self.label
+
+
 @st.composite
-def _build(
-    draw: st.DrawFn, payload_type: type[Any], arguments: SearchStrategy[dict[str, Any]]
-) -> Any:
+def _build(draw: st.DrawFn, payload_type: type[Any], arguments: _Arguments) -> Any:
     # A composite, not arguments.map(payload_type): Hypothesis then reports a
     # failing payload by its fields, not as a call to an internal function.
-    kwargs = draw(arguments)
+    kwargs = draw(arguments.strategy)
     try:
         return payload_type(**kwargs)
     except PayloadError:
@@ -651,7 +666,13 @@ def _payloads(
         if fs.name not in overrides:
             target = required if fs.required else optional
             target[fs.name] = _field_values(spec, attributes[fs.name], fs)
-    strategy = _build(payload_type, st.fixed_dictionaries(required, optional=optional))
+    label = (
+        f"<fields of {payload_type.__name__}{' with overrides' if overrides else ''}>"
+    )
+    strategy = _build(
+        payload_type,
+        _Arguments(st.fixed_dictionaries(required, optional=optional), label),
+    )
     if not overrides:
         _cache[payload_type] = strategy
     return cast("SearchStrategy[P]", strategy)

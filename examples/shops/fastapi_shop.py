@@ -20,10 +20,15 @@ from shop import pages, subscribers
 from shop.domain import (
     AlreadyRegisteredError,
     Customer,
+    NotInBasketError,
+    OrderProcessor,
+    OrderStatusError,
+    PaymentDeclinedError,
     PaymentDetailsMixin,
     Product,
     Review,
     Store,
+    VoucherRefusedError,
 )
 from starlette.authentication import AuthCredentials, AuthenticationBackend, SimpleUser
 from starlette.middleware import Middleware
@@ -33,19 +38,23 @@ from starlette.responses import Response
 
 from commerce_events import (
     BasketAddition,
+    BasketViewed,
     PostCheckout,
     ProductSearch,
     ProductViewed,
     ReviewAdded,
     StartCheckout,
+    UserLoggedIn,
     UserRegistered,
     VoucherAddition,
+    VoucherDenied,
     emit,
 )
 from commerce_events.contrib.fastapi import (
     CurrentRequestContext,
     RequestContextMiddleware,
 )
+from commerce_events.validators import MAX_QUANTITY
 
 SESSION_COOKIE = "shop_session"
 
@@ -99,6 +108,10 @@ def create_app(shop_store: Store | None = None) -> FastAPI:
         ]
     )
 
+    @app.exception_handler(NotInBasketError)
+    async def not_in_basket(request: Request, error: NotInBasketError) -> Response:
+        return HTMLResponse(pages.message("Basket", "Not in your basket."), 404)
+
     def product_of(sku: str) -> Product:
         product = store.products.get(sku)
         if product is None:
@@ -138,27 +151,70 @@ def create_app(shop_store: Store | None = None) -> FastAPI:
         response.set_cookie(SESSION_COOKIE, store.sign_in(customer), httponly=True)
         return response
 
+    @app.get("/login", response_class=HTMLResponse)
+    async def login_form() -> str:
+        return pages.login()
+
+    @app.post("/login")
+    async def login(email: Annotated[str, Form()]) -> Response:
+        customer = store.customers.get(email)
+        if customer is None:
+            page = pages.message("Log in", "No account has this email.")
+            return HTMLResponse(page, status_code=404)
+        emit(UserLoggedIn(user=ShopUser(customer)), sender=login)
+        response = RedirectResponse("/", status_code=302)
+        response.set_cookie(SESSION_COOKIE, store.sign_in(customer), httponly=True)
+        return response
+
+    @app.post("/logout")
+    async def logout(request: Request) -> RedirectResponse:
+        store.sessions.pop(request.cookies.get(SESSION_COOKIE, ""), None)
+        response = RedirectResponse("/", status_code=302)
+        response.delete_cookie(SESSION_COOKIE)
+        return response
+
     @app.get("/basket", response_class=HTMLResponse)
     def basket(user: SignedIn) -> str:
-        return pages.basket(store.basket_of(user.email))
+        current = store.basket_of(user.email)
+        emit(BasketViewed(basket=current), sender=basket)
+        return pages.basket(current)
 
     @app.post("/basket/add")
     def basket_add(sku: Annotated[str, Form()], user: SignedIn) -> RedirectResponse:
         product = product_of(sku)
-        store.basket_of(user.email).products.append(product)
+        store.basket_of(user.email).add(product)
         emit(BasketAddition(product=product), sender=basket_add)
         return RedirectResponse("/basket", status_code=302)
 
-    @app.post("/basket/vouchers")
-    async def voucher_add(
-        code: Annotated[str, Form()], user: SignedIn
+    @app.post("/basket/lines/{sku}")
+    def line_update(
+        sku: str,
+        quantity: Annotated[int, Form(ge=0, le=MAX_QUANTITY)],
+        user: SignedIn,
     ) -> RedirectResponse:
+        store.basket_of(user.email).set_quantity(sku, quantity)
+        return RedirectResponse("/basket", status_code=302)
+
+    @app.post("/basket/lines/{sku}/remove")
+    def line_remove(sku: str, user: SignedIn) -> RedirectResponse:
+        store.basket_of(user.email).remove_line(sku)
+        return RedirectResponse("/basket", status_code=302)
+
+    @app.post("/basket/vouchers")
+    async def voucher_add(code: Annotated[str, Form()], user: SignedIn) -> Response:
         basket = store.basket_of(user.email)
-        voucher = store.vouchers.get(code)
-        if voucher is None:
-            raise HTTPException(404)
-        basket.vouchers.append(voucher)
+        try:
+            voucher = store.apply_voucher(basket, code)
+        except VoucherRefusedError as refused:
+            denied = VoucherDenied(basket=basket, code=code, reason=str(refused))
+            emit(denied, sender=voucher_add)
+            return HTMLResponse(pages.basket(basket, error=str(refused)))
         emit(VoucherAddition(basket=basket, voucher=voucher), sender=voucher_add)
+        return RedirectResponse("/basket", status_code=302)
+
+    @app.post("/basket/vouchers/{code}/remove")
+    async def voucher_remove(code: str, user: SignedIn) -> RedirectResponse:
+        store.basket_of(user.email).remove_voucher(code)
         return RedirectResponse("/basket", status_code=302)
 
     @app.get("/checkout", response_class=HTMLResponse)
@@ -167,9 +223,13 @@ def create_app(shop_store: Store | None = None) -> FastAPI:
         return pages.checkout(store.basket_of(user.email))
 
     @app.post("/checkout/payment")
-    def payment(user: SignedIn) -> RedirectResponse:
+    def payment(user: SignedIn, card: Annotated[str, Form()] = "") -> Response:
         view = PaymentView()
-        order = view.submit(store, store.basket_of(user.email), user)
+        basket = store.basket_of(user.email)
+        try:
+            order = view.submit(store, basket, user, card)
+        except PaymentDeclinedError as declined:
+            return HTMLResponse(pages.checkout(basket, error=str(declined)))
         response = RedirectResponse(
             f"/checkout/thank-you/{order.number}", status_code=302
         )
@@ -179,10 +239,22 @@ def create_app(shop_store: Store | None = None) -> FastAPI:
     @app.get("/checkout/thank-you/{number}", response_class=HTMLResponse)
     async def thank_you(number: str, context: CurrentRequestContext) -> str:
         # The dependency gives the request context: here, who is signed in.
-        order = store.orders.get(number)
-        if order is None or order.email != getattr(context.user, "email", None):
+        order = store.order_of(getattr(context.user, "email", None), number)
+        if order is None:
             raise HTTPException(404)
         return pages.thank_you(order)
+
+    @app.post("/orders/{number}/cancel")
+    async def order_cancel(number: str, user: SignedIn) -> HTMLResponse:
+        order = store.order_of(user.email, number)
+        if order is None:
+            raise HTTPException(404)
+        try:
+            OrderProcessor().cancel(order)
+        except OrderStatusError as error:
+            page = pages.message("Cancel order", str(error))
+            return HTMLResponse(page, status_code=409)
+        return HTMLResponse(pages.cancelled(order))
 
     @app.post("/products/{sku}/reviews")
     async def review_add(

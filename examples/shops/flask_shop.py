@@ -5,7 +5,8 @@ then open http://127.0.0.1:5000/products/MUG-1.
 
 The ``CommerceEvents`` extension binds each request and its customer, so the
 views below leave ``request`` and ``user`` out of the payloads unless Oscar's
-meaning differs (the newly registered user).
+meaning differs (the user who just registered or logged in: the request was
+still anonymous).
 """
 
 from __future__ import annotations
@@ -20,20 +21,28 @@ from shop import pages, subscribers
 from shop.domain import (
     AlreadyRegisteredError,
     Customer,
+    NotInBasketError,
+    OrderProcessor,
+    OrderStatusError,
+    PaymentDeclinedError,
     PaymentDetailsMixin,
     Review,
     Store,
+    VoucherRefusedError,
 )
 from werkzeug.wrappers import Response as BaseResponse
 
 from commerce_events import (
     BasketAddition,
+    BasketViewed,
     PostCheckout,
     ProductSearch,
     ProductViewed,
     ReviewAdded,
+    UserLoggedIn,
     UserRegistered,
     VoucherAddition,
+    VoucherDenied,
     emit,
     signals,
 )
@@ -51,6 +60,10 @@ def create_app(shop_store: Store | None = None) -> Flask:
         return store.customers.get(flask_session.get("customer", ""))
 
     CommerceEvents(app, user_getter=current_customer)
+    app.register_error_handler(
+        NotInBasketError,
+        lambda _: (pages.message("Basket", "Not in your basket."), 404),
+    )
 
     def signed_in() -> Customer:
         customer = current_customer()
@@ -88,23 +101,65 @@ def create_app(shop_store: Store | None = None) -> Flask:
         flask_session["customer"] = customer.email
         return redirect("/")
 
+    @app.route("/login", methods=["GET", "POST"])
+    def login() -> str | BaseResponse | tuple[str, int]:
+        if request.method == "GET":
+            return pages.login()
+        customer = store.customers.get(request.form["email"])
+        if customer is None:
+            return pages.message("Log in", "No account has this email."), 404
+        flask_session["customer"] = customer.email
+        emit(UserLoggedIn(user=customer), sender=login)
+        return redirect("/")
+
+    @app.post("/logout")
+    def logout() -> BaseResponse:
+        flask_session.pop("customer", None)
+        return redirect("/")
+
     @app.get("/basket")
     def basket() -> str:
-        return pages.basket(store.basket_of(signed_in().email))
+        current = store.basket_of(signed_in().email)
+        emit(BasketViewed(basket=current), sender=basket)
+        return pages.basket(current)
 
     @app.post("/basket/add")
     def basket_add() -> BaseResponse:
         product = store.products.get(request.form["sku"]) or abort(404)
-        store.basket_of(signed_in().email).products.append(product)
+        store.basket_of(signed_in().email).add(product)
         emit(BasketAddition(product=product), sender=basket_add)
         return redirect("/basket")
 
-    @app.post("/basket/vouchers")
-    def voucher_add() -> BaseResponse:
+    @app.post("/basket/lines/<sku>")
+    def line_update(sku: str) -> BaseResponse:
         basket = store.basket_of(signed_in().email)
-        voucher = store.vouchers.get(request.form["code"]) or abort(404)
-        basket.vouchers.append(voucher)
+        try:
+            basket.set_quantity(sku, int(request.form["quantity"]))
+        except ValueError:
+            abort(400)
+        return redirect("/basket")
+
+    @app.post("/basket/lines/<sku>/remove")
+    def line_remove(sku: str) -> BaseResponse:
+        store.basket_of(signed_in().email).remove_line(sku)
+        return redirect("/basket")
+
+    @app.post("/basket/vouchers")
+    def voucher_add() -> str | BaseResponse:
+        basket = store.basket_of(signed_in().email)
+        code = request.form["code"]
+        try:
+            voucher = store.apply_voucher(basket, code)
+        except VoucherRefusedError as refused:
+            denied = VoucherDenied(basket=basket, code=code, reason=str(refused))
+            emit(denied, sender=voucher_add)
+            return pages.basket(basket, error=str(refused))
         emit(VoucherAddition(basket=basket, voucher=voucher), sender=voucher_add)
+        return redirect("/basket")
+
+    @app.post("/basket/vouchers/<code>/remove")
+    def voucher_remove(code: str) -> BaseResponse:
+        store.basket_of(signed_in().email).remove_voucher(code)
         return redirect("/basket")
 
     @app.get("/checkout")
@@ -117,9 +172,15 @@ def create_app(shop_store: Store | None = None) -> Flask:
         return pages.checkout(basket)
 
     class PaymentView(PaymentDetailsMixin, MethodView):
-        def post(self) -> BaseResponse:
+        def post(self) -> str | BaseResponse:
             customer = signed_in()
-            order = self.submit(store, store.basket_of(customer.email), customer)
+            basket = store.basket_of(customer.email)
+            try:
+                order = self.submit(
+                    store, basket, customer, request.form.get("card", "")
+                )
+            except PaymentDeclinedError as declined:
+                return pages.checkout(basket, error=str(declined))
             response = redirect(f"/checkout/thank-you/{order.number}")
             emit(PostCheckout(order=order, response=response), sender=self)
             return response
@@ -128,7 +189,16 @@ def create_app(shop_store: Store | None = None) -> Flask:
 
     @app.get("/checkout/thank-you/<number>")
     def thank_you(number: str) -> str:
-        return pages.thank_you(store.orders.get(number) or abort(404))
+        return pages.thank_you(store.order_of(signed_in().email, number) or abort(404))
+
+    @app.post("/orders/<number>/cancel")
+    def order_cancel(number: str) -> str | tuple[str, int]:
+        order = store.order_of(signed_in().email, number) or abort(404)
+        try:
+            OrderProcessor().cancel(order)
+        except OrderStatusError as error:
+            return pages.message("Cancel order", str(error)), 409
+        return pages.cancelled(order)
 
     @app.post("/products/<sku>/reviews")
     def review_add(sku: str) -> BaseResponse:

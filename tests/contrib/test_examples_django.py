@@ -9,7 +9,11 @@ import pytest
 
 pytest.importorskip("django", reason="Django is not installed")
 
+import journeys
 from asgiref.sync import async_to_sync
+from shop import subscribers
+
+from commerce_events.testing import CapturedEvents
 
 
 class Browser:
@@ -67,7 +71,9 @@ def _browser(request: pytest.FixtureRequest, shop: None) -> Browser:
 
 
 class TestDjangoShop:
-    def test_journey(self, journey: Any, browser: Browser) -> None:
+    def test_journey(
+        self, journey: Any, browser: Browser, captured_events: CapturedEvents
+    ) -> None:
         """Every signal arrives once, in journey order, with the right payload."""
         from django.contrib.auth import get_user_model
         from django.http import HttpRequest
@@ -78,12 +84,41 @@ class TestDjangoShop:
         journey.check(request_type=HttpRequest, response_type=HttpResponseBase)
         assert isinstance(journey.journal[-1].user, get_user_model())
 
+        journeys.return_visit(browser)
+
+        assert journeys.EVENTS == journeys.summaries(captured_events)
+        assert [] == [
+            r
+            for r in journeys.framework_objects("request", captured_events)
+            if not isinstance(r, HttpRequest)
+        ]
+        assert [] == [
+            r
+            for r in journeys.framework_objects("response", captured_events)
+            if not isinstance(r, HttpResponseBase)
+        ]
+        analytics = subscribers.analytics
+        assert journeys.GA4_EVENTS == analytics.ga4_events
+        assert {"MUG-1": 4} == analytics.purchases
+        assert {"MUG-1": 2, "TEA-1": 1} == analytics.basket_additions
+        assert {"TEA-1": 1} == analytics.basket_removals
+        assert [("100002", "Your card was declined.")] == analytics.failed_payments
+        assert journeys.OUTBOX == subscribers.outbox
+
     def test_recently_viewed_cookie(self, journey: Any, browser: Browser) -> None:
         """The subscriber reads the cookie from the request and writes it back."""
         browser.get("/products/MUG-1")
         second = browser.get("/products/TEA-1")
 
         assert "TEA-1|MUG-1" == browser.set_cookie(second, "recently_viewed")
+
+    def test_refused_requests_emit_nothing(
+        self, browser: Browser, captured_events: CapturedEvents
+    ) -> None:
+        """Missing accounts, lines, vouchers and orders are 404s, and emit nothing."""
+        journeys.refused_requests(browser)
+
+        assert ["user_registered"] == [e.event for e in captured_events]
 
     def test_ready_twice(self, journey: Any, browser: Browser) -> None:
         """Running the shop's ready() again does not deliver anything twice."""

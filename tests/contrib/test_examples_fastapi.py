@@ -11,10 +11,14 @@ pytest.importorskip("fastapi", reason="FastAPI is not installed")
 pytest.importorskip("python_multipart", reason="FastAPI forms need python-multipart")
 
 import fastapi_shop
+import journeys
+from shop import subscribers
 from shop.domain import Store
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.testclient import TestClient
+
+from commerce_events.testing import CapturedEvents
 
 
 class Browser:
@@ -43,12 +47,35 @@ def _browser() -> Iterator[Browser]:
 
 
 class TestFastAPIShop:
-    def test_journey(self, journey: Any, browser: Browser) -> None:
+    def test_journey(
+        self, journey: Any, browser: Browser, captured_events: CapturedEvents
+    ) -> None:
         """Every signal arrives once, in journey order, with the right payload."""
         journey.walk(browser)
 
         journey.check(request_type=Request, response_type=Response)
         assert isinstance(journey.journal[-1].user, fastapi_shop.ShopUser)
+
+        journeys.return_visit(browser)
+
+        assert journeys.EVENTS == journeys.summaries(captured_events)
+        assert [] == [
+            r
+            for r in journeys.framework_objects("request", captured_events)
+            if not isinstance(r, Request)
+        ]
+        assert [] == [
+            r
+            for r in journeys.framework_objects("response", captured_events)
+            if not isinstance(r, Response)
+        ]
+        analytics = subscribers.analytics
+        assert journeys.GA4_EVENTS == analytics.ga4_events
+        assert {"MUG-1": 4} == analytics.purchases
+        assert {"MUG-1": 2, "TEA-1": 1} == analytics.basket_additions
+        assert {"TEA-1": 1} == analytics.basket_removals
+        assert [("100002", "Your card was declined.")] == analytics.failed_payments
+        assert journeys.OUTBOX == subscribers.outbox
 
     def test_recently_viewed_cookie(self, journey: Any, browser: Browser) -> None:
         """The subscriber reads the cookie from the request and writes it back."""
@@ -56,6 +83,14 @@ class TestFastAPIShop:
         second = browser.get("/products/TEA-1")
 
         assert "TEA-1|MUG-1" == browser.set_cookie(second, "recently_viewed")
+
+    def test_refused_requests_emit_nothing(
+        self, browser: Browser, captured_events: CapturedEvents
+    ) -> None:
+        """Missing accounts, lines, vouchers and orders are 404s, and emit nothing."""
+        journeys.refused_requests(browser)
+
+        assert ["user_registered"] == [e.event for e in captured_events]
 
     def test_anonymous_basket(self, browser: Browser, journal: list[Any]) -> None:
         """An anonymous visitor is sent to register, and nothing is emitted."""

@@ -11,10 +11,14 @@ pytest.importorskip("asgiref", reason="Flask's async views need flask[async]")
 
 import flask
 import flask_shop
+import journeys
 from flask.testing import FlaskClient
+from shop import subscribers
 from shop.domain import Customer, Store
 from werkzeug.http import parse_cookie
 from werkzeug.local import LocalProxy
+
+from commerce_events.testing import CapturedEvents
 
 
 class Browser:
@@ -46,13 +50,36 @@ def _browser() -> Browser:
 
 
 class TestFlaskShop:
-    def test_journey(self, journey: Any, browser: Browser) -> None:
+    def test_journey(
+        self, journey: Any, browser: Browser, captured_events: CapturedEvents
+    ) -> None:
         """Every signal arrives once, in journey order, with the right payload."""
         journey.walk(browser)
 
         journey.check(request_type=flask.Request, response_type=flask.Response)
         assert Customer("alice@example.com") == journey.journal[-1].user
-        requests = [getattr(e, "request", None) for e in journey.journal]
+
+        journeys.return_visit(browser)
+
+        assert journeys.EVENTS == journeys.summaries(captured_events)
+        assert [] == [
+            r
+            for r in journeys.framework_objects("request", captured_events)
+            if not isinstance(r, flask.Request)
+        ]
+        assert [] == [
+            r
+            for r in journeys.framework_objects("response", captured_events)
+            if not isinstance(r, flask.Response)
+        ]
+        analytics = subscribers.analytics
+        assert journeys.GA4_EVENTS == analytics.ga4_events
+        assert {"MUG-1": 4} == analytics.purchases
+        assert {"MUG-1": 2, "TEA-1": 1} == analytics.basket_additions
+        assert {"TEA-1": 1} == analytics.basket_removals
+        assert [("100002", "Your card was declined.")] == analytics.failed_payments
+        assert journeys.OUTBOX == subscribers.outbox
+        requests = journeys.framework_objects("request", captured_events)
         assert not any(isinstance(r, LocalProxy) for r in requests)
 
     def test_recently_viewed_cookie(self, journey: Any, browser: Browser) -> None:
@@ -61,6 +88,14 @@ class TestFlaskShop:
         second = browser.get("/products/TEA-1")
 
         assert "TEA-1|MUG-1" == browser.set_cookie(second, "recently_viewed")
+
+    def test_refused_requests_emit_nothing(
+        self, browser: Browser, captured_events: CapturedEvents
+    ) -> None:
+        """Missing accounts, lines, vouchers and orders are 404s, and emit nothing."""
+        journeys.refused_requests(browser)
+
+        assert ["user_registered"] == [e.event for e in captured_events]
 
     def test_anonymous_basket(self, browser: Browser, journal: list[Any]) -> None:
         """An anonymous visitor is sent to register, and nothing is emitted."""

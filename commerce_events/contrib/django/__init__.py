@@ -20,5 +20,5 @@ from .._common import missing_framework
 
 try:
     import django  # noqa: F401 - fail here, with the extra to install
-except ImportError as exc:
-    raise missing_framework(__name__, "Django", "django") from exc
+except ImportError as _exc:
+    raise missing_framework(__name__, "Django", "django") from _exc

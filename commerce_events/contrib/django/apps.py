@@ -8,11 +8,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.apps import AppConfig
 from django.conf import settings
 from django.core import checks
+
+if TYPE_CHECKING:
+    # Django ships no types: to type checkers its AppConfig is an unknown
+    # base, which would make this public class "partially unknown".
+    AppConfig = object
+else:
+    from django.apps import AppConfig
 
 __all__ = ["CommerceEventsConfig", "check_middleware"]
 

@@ -37,7 +37,7 @@ class RequestContextMiddleware:
 
     def __init__(self, get_response: Callable[[Any], Any]) -> None:
         self.get_response = get_response
-        self.is_async = iscoroutinefunction(get_response)
+        self.is_async: bool = iscoroutinefunction(get_response)
         if self.is_async:
             # Tells Django (and asgiref) that calling this returns a coroutine.
             markcoroutinefunction(self)

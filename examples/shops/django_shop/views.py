@@ -1,10 +1,11 @@
 """The shop's views: where django-oscar emits, these emit.
 
 The middleware binds each request and its user, so payloads leave ``request``
-and ``user`` out unless Oscar's meaning differs (the newly registered user).
-Views are class-based, as Oscar's are, and send themselves as the sender.
-``SearchView`` and ``ThankYouView`` are async: sync and async views both see
-the request context, under WSGI and ASGI.
+and ``user`` out unless Oscar's meaning differs (the user who just registered
+or logged in: the request was still anonymous). Views are class-based, as
+Oscar's are, and send themselves as the sender. ``SearchView`` and
+``ThankYouView`` are async: sync and async views both see the request context,
+under WSGI and ASGI.
 """
 
 # Django ships no type information; its objects are Any here.
@@ -13,23 +14,38 @@ the request context, under WSGI and ASGI.
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model, login
+from typing import Any
+
+from django.contrib.auth import get_user_model, login, logout
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import get_token
 from django.views import View
 from shop import pages
-from shop.domain import PaymentDetailsMixin, Product, Review, Store
+from shop.domain import (
+    NotInBasketError,
+    OrderProcessor,
+    OrderStatusError,
+    PaymentDeclinedError,
+    PaymentDetailsMixin,
+    Product,
+    Review,
+    Store,
+    VoucherRefusedError,
+)
 
 from commerce_events import (
     BasketAddition,
+    BasketViewed,
     PostCheckout,
     ProductSearch,
     ProductViewed,
     ReviewAdded,
     StartCheckout,
+    UserLoggedIn,
     UserRegistered,
     VoucherAddition,
+    VoucherDenied,
     emit,
 )
 
@@ -89,28 +105,85 @@ class RegisterView(View):
         return HttpResponseRedirect("/")
 
 
+class LoginView(View):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return HttpResponse(pages.login(_csrf(request)))
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        users = get_user_model().objects
+        user = users.filter(username=request.POST["email"]).first()
+        if user is None:
+            page = pages.message("Log in", "No account has this email.")
+            return HttpResponse(page, status=404)
+        login(request, user)
+        emit(UserLoggedIn(user=user), sender=self)
+        return HttpResponseRedirect("/")
+
+
+class LogoutView(View):
+    def post(self, request: HttpRequest) -> HttpResponse:
+        logout(request)
+        return HttpResponseRedirect("/")
+
+
 class BasketView(LoginRequiredMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
         basket = store.basket_of(request.user.email)
+        emit(BasketViewed(basket=basket), sender=self)
         return HttpResponse(pages.basket(basket, _csrf(request)))
 
 
 class BasketAddView(LoginRequiredMixin, View):
     def post(self, request: HttpRequest) -> HttpResponse:
         product = _product(request.POST["sku"])
-        store.basket_of(request.user.email).products.append(product)
+        store.basket_of(request.user.email).add(product)
         emit(BasketAddition(product=product), sender=self)
+        return HttpResponseRedirect("/basket")
+
+
+class BasketChangeView(LoginRequiredMixin, View):
+    """Changes a line or a voucher of the basket: 404 if it is not there."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except NotInBasketError:
+            raise Http404 from None
+
+
+class LineUpdateView(BasketChangeView):
+    def post(self, request: HttpRequest, sku: str) -> HttpResponse:
+        try:
+            quantity = int(request.POST["quantity"])
+            store.basket_of(request.user.email).set_quantity(sku, quantity)
+        except ValueError:
+            return HttpResponse(status=400)
+        return HttpResponseRedirect("/basket")
+
+
+class LineRemoveView(BasketChangeView):
+    def post(self, request: HttpRequest, sku: str) -> HttpResponse:
+        store.basket_of(request.user.email).remove_line(sku)
         return HttpResponseRedirect("/basket")
 
 
 class VoucherAddView(LoginRequiredMixin, View):
     def post(self, request: HttpRequest) -> HttpResponse:
         basket = store.basket_of(request.user.email)
-        voucher = store.vouchers.get(request.POST["code"])
-        if voucher is None:
-            raise Http404
-        basket.vouchers.append(voucher)
+        code = request.POST["code"]
+        try:
+            voucher = store.apply_voucher(basket, code)
+        except VoucherRefusedError as refused:
+            denied = VoucherDenied(basket=basket, code=code, reason=str(refused))
+            emit(denied, sender=self)
+            return HttpResponse(pages.basket(basket, _csrf(request), str(refused)))
         emit(VoucherAddition(basket=basket, voucher=voucher), sender=self)
+        return HttpResponseRedirect("/basket")
+
+
+class VoucherRemoveView(BasketChangeView):
+    def post(self, request: HttpRequest, code: str) -> HttpResponse:
+        store.basket_of(request.user.email).remove_voucher(code)
         return HttpResponseRedirect("/basket")
 
 
@@ -124,7 +197,12 @@ class CheckoutView(LoginRequiredMixin, View):
 class PaymentView(LoginRequiredMixin, PaymentDetailsMixin, View):
     def post(self, request: HttpRequest) -> HttpResponse:
         basket = store.basket_of(request.user.email)
-        order = self.submit(store, basket, request.user)
+        card = request.POST.get("card", "")
+        try:
+            order = self.submit(store, basket, request.user, card)
+        except PaymentDeclinedError as declined:
+            page = pages.checkout(basket, _csrf(request), str(declined))
+            return HttpResponse(page)
         response = HttpResponseRedirect(f"/checkout/thank-you/{order.number}")
         emit(PostCheckout(order=order, response=response), sender=self)
         return response
@@ -133,10 +211,23 @@ class PaymentView(LoginRequiredMixin, PaymentDetailsMixin, View):
 class ThankYouView(View):
     async def get(self, request: HttpRequest, number: str) -> HttpResponse:
         user = await request.auser()
-        order = store.orders.get(number)
-        if order is None or order.email != getattr(user, "email", None):
+        order = store.order_of(getattr(user, "email", None), number)
+        if order is None:
             raise Http404
-        return HttpResponse(pages.thank_you(order))
+        return HttpResponse(pages.thank_you(order, _csrf(request)))
+
+
+class OrderCancelView(LoginRequiredMixin, View):
+    def post(self, request: HttpRequest, number: str) -> HttpResponse:
+        order = store.order_of(request.user.email, number)
+        if order is None:
+            raise Http404
+        try:
+            OrderProcessor().cancel(order)
+        except OrderStatusError as error:
+            page = pages.message("Cancel order", str(error))
+            return HttpResponse(page, status=409)
+        return HttpResponse(pages.cancelled(order))
 
 
 class ReviewAddView(View):

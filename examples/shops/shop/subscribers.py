@@ -1,11 +1,13 @@
 """The subscribers of the example shops, the same for all three frameworks.
 
-- Analytics: product views, basket additions and purchases per product, and
-  searches, views and orders per signed-in customer (Oscar's analytics
-  receivers).
+- Analytics: product views, basket additions and removals and purchases per
+  product, searches, views and orders per signed-in customer (Oscar's
+  analytics receivers), failed payments, and the GA4 event each built-in event
+  would send (from ``commerce_events.analytics``).
 - Recently viewed products: a cookie written onto the product page's
   response (Oscar's customer-history receiver).
-- Order confirmations: a message per order, in an outbox a mailer sends from.
+- Order confirmations and refund notices: a message each, in an outbox a
+  mailer sends from.
 
 Every subscriber is a module-level function, so :func:`wire` can run again
 (Django runs ``AppConfig.ready`` twice in some tests) without delivering twice.
@@ -20,14 +22,27 @@ from typing import Any
 
 from commerce_events import (
     BasketAddition,
+    BasketLineRemoved,
     OrderPlaced,
+    OrderRefunded,
+    PaymentFailed,
     ProductSearch,
     ProductViewed,
+    catalog,
     declare_domain_classes,
     subscribe,
 )
+from commerce_events.analytics import analytics_names
 
-from .domain import Basket, Order, PaymentDetailsMixin, Product, Review, Voucher
+from .domain import (
+    Basket,
+    Line,
+    Order,
+    PaymentDetailsMixin,
+    Product,
+    Review,
+    Voucher,
+)
 
 RECENTLY_VIEWED_COOKIE = "recently_viewed"
 RECENTLY_VIEWED_MAX = 5
@@ -39,10 +54,13 @@ class Analytics:
 
     product_views: Counter[str] = field(default_factory=Counter)
     basket_additions: Counter[str] = field(default_factory=Counter)
+    basket_removals: Counter[str] = field(default_factory=Counter)
     purchases: Counter[str] = field(default_factory=Counter)
     customer_views: Counter[str] = field(default_factory=Counter)
     customer_orders: Counter[str] = field(default_factory=Counter)
     searches: list[tuple[str, str]] = field(default_factory=list)
+    failed_payments: list[tuple[str, str]] = field(default_factory=list)
+    ga4_events: list[str] = field(default_factory=list)
 
 
 analytics = Analytics()
@@ -71,10 +89,26 @@ def record_basket_addition(event: BasketAddition) -> None:
     analytics.basket_additions[event.product.sku] += 1
 
 
+def record_basket_removal(event: BasketLineRemoved) -> None:
+    analytics.basket_removals[event.product.sku] += event.quantity
+
+
 def record_purchase(event: OrderPlaced) -> None:
-    analytics.purchases.update(p.sku for p in event.order.products)
+    for line in event.order.lines:
+        analytics.purchases[line.product.sku] += line.quantity
     if event.user is not None:
         analytics.customer_orders[event.user.email] += 1
+
+
+def record_failed_payment(event: PaymentFailed) -> None:
+    analytics.failed_payments.append((event.order_number, event.error))
+
+
+def forward_to_ga4(event: Any) -> None:
+    """Send the event to Google Analytics 4 under its GA4 name (here: record it)."""
+    name = analytics_names(type(event)).ga4
+    if name is not None:
+        analytics.ga4_events.append(name)
 
 
 def _cookies(request: Any) -> Mapping[str, str]:
@@ -101,6 +135,14 @@ def queue_order_confirmation(event: OrderPlaced) -> None:
     outbox.append(f"To {order.email}: order {order.number} confirmed ({order.total})")
 
 
+def queue_refund_notice(event: OrderRefunded) -> None:
+    order = event.order
+    outbox.append(
+        f"To {order.email}: order {order.number} refunded "
+        f"({event.amount} {event.currency}): {event.reason}"
+    )
+
+
 def wire(*, user: Any, request: type[Any], response: type[Any]) -> None:
     """Declare the shop's classes and subscribe the shop's subscribers.
 
@@ -112,6 +154,7 @@ def wire(*, user: Any, request: type[Any], response: type[Any]) -> None:
     declare_domain_classes(
         product=Product,
         basket=Basket,
+        line=Line,
         voucher=Voucher,
         order=Order,
         review=Review,
@@ -126,5 +169,11 @@ def wire(*, user: Any, request: type[Any], response: type[Any]) -> None:
     subscribe(ProductViewed, remember_viewed_product, on_error="log")
     subscribe(ProductSearch, record_search, on_error="log")
     subscribe(BasketAddition, record_basket_addition, on_error="log")
+    subscribe(BasketLineRemoved, record_basket_removal, on_error="log")
     subscribe(OrderPlaced, record_purchase, on_error="log")
+    subscribe(PaymentFailed, record_failed_payment, on_error="log")
+    for spec in catalog():
+        if analytics_names(spec.payload_type).ga4 is not None:
+            subscribe(spec.payload_type, forward_to_ga4, on_error="log")
     subscribe(OrderPlaced, queue_order_confirmation, priority=10)
+    subscribe(OrderRefunded, queue_refund_notice, priority=10)
