@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import inspect
 import itertools
 import logging
 import threading
@@ -33,7 +34,7 @@ from contextlib import contextmanager
 from typing import Any, ClassVar, Final, Literal, Protocol
 
 import blinker
-from blinker._utilities import make_id, make_ref
+from blinker._utilities import make_ref
 
 from ._context import CURRENT_EVENT, DEFERRED, MUTED, EventMetadata
 from ._introspect import (
@@ -42,7 +43,7 @@ from ._introspect import (
     is_async_callable,
     name_of,
 )
-from ._payload import PayloadSpec
+from ._payload import FIELDS_ATTR, PayloadSpec
 from .exceptions import (
     AsyncDeliveryError,
     EventRecursionError,
@@ -129,17 +130,30 @@ _METADATA: Final = 8  # subscriber(payload, metadata)
 _SENDER_KEYWORD: Final = 16  # receiver(sender=sender, **fields), as Django calls
 
 _ANY_ONLY: Final = (_ANY_ID,)
+_CO_COROUTINE: Final = inspect.CO_COROUTINE
 
 
 def _make_id(obj: object) -> Any:
-    """blinker's make_id, with a shortcut for the common case (a function)."""
-    return id(obj) if type(obj) is types.FunctionType else make_id(obj)
+    """blinker's ``make_id``, without its function calls (it is on hot paths).
+
+    A bound method is identified by its function and instance (a new method
+    object is made on every attribute access); strings and ints by value;
+    anything else by identity.
+    """
+    kind = type(obj)
+    if kind is types.MethodType:
+        return (id(obj.__func__), id(obj.__self__))  # type: ignore[attr-defined]
+    if kind is str or kind is int or isinstance(obj, (str, int)):
+        return obj
+    return id(obj)
 
 
 # shared by every subscription to any sender
 
 _Entry = tuple[Any, int, "_Subscription"]
-_Plan = tuple[tuple[_Entry, ...], bool]  # entries, any async
+# entries; any async; for the fast path, the plain functions to call (None
+# unless every entry is a strong, synchronous, typed subscriber)
+_Plan = tuple[tuple[_Entry, ...], bool, tuple[Callable[[Any], Any], ...] | None]
 
 
 def _update_slow() -> None:
@@ -329,6 +343,9 @@ class EventSignal(blinker.NamedSignal):
         self.spec = spec
         self.on_error = on_error
         self._field_names = spec.field_names
+        self._fields_of: Callable[[Any], dict[str, Any]] = getattr(
+            spec.payload_type, FIELDS_ATTR
+        )
 
     # -- blinker's (process-wide) muting flag --------------------------------
 
@@ -425,23 +442,29 @@ class EventSignal(blinker.NamedSignal):
         on_error: OnError | None,
         sender_keyword: bool = False,
     ) -> None:
-        _check_policy(on_error)
-        if not isinstance(priority, int) or isinstance(priority, bool):
+        if on_error is not None:
+            _check_policy(on_error)
+        if priority.__class__ is not int:
             msg = f"priority must be an int, got {priority!r}"
             raise TypeError(msg)
+        function = type(receiver) is types.FunctionType
         if weak is None:
             weak = type(receiver) is types.MethodType
+        if function and not hasattr(receiver, "_is_coroutine_marker"):
+            is_async = bool(receiver.__code__.co_flags & _CO_COROUTINE)
+        else:
+            is_async = is_async_callable(receiver)
         kind = (
             (0 if typed else _OSCAR)
-            | (_ASYNC if is_async_callable(receiver) else 0)
+            | (_ASYNC if is_async else 0)
             | (_METADATA if with_metadata else 0)
             | (_SENDER_KEYWORD if sender_keyword else 0)
         )
-        receiver_id = _make_id(receiver)
+        receiver_id = id(receiver) if function else _make_id(receiver)
         sender_id = _ANY_ID if sender is ANY else _make_id(sender)
         with self._lock:
             record = self._by_receiver.get(receiver_id)
-            if record is not None and record.typed != typed:
+            if record is not None and (not record.kind & _OSCAR) != typed:
                 how = (
                     "a typed subscriber" if record.typed else "an Oscar-style receiver"
                 )
@@ -458,14 +481,17 @@ class EventSignal(blinker.NamedSignal):
                 record = _Subscription(receiver_id, kind, priority, on_error)
                 self._by_receiver[receiver_id] = record
             else:
-                if record.with_metadata:
+                if record.kind & _METADATA:
                     self._metadata_subscribers -= 1
                 record.kind = kind
                 record.priority = priority
                 record.on_error = on_error
             if with_metadata:
                 self._metadata_subscribers += 1
-            record.add(sender_id)
+            if not record.senders and sender_id == _ANY_ID:
+                record.senders = _ANY_ONLY
+            else:
+                record.add(sender_id)
             self._by_sender[sender_id].add(receiver_id)
             if sender is not ANY:
                 if isinstance(sender, type) and sender not in record.sender_classes:
@@ -477,8 +503,11 @@ class EventSignal(blinker.NamedSignal):
                         self._weak_senders[sender_id] = make_ref(
                             sender, self._make_cleanup_sender(sender_id)
                         )
-            self._invalidate()
-            self._sync_metadata_flag()
+            self._dirty = True
+            self._fast = self._fast_async = None
+            self._plans = {}
+            if with_metadata or self._metadata_subscribers or self in _metadata_signals:
+                self._sync_metadata_flag()
         if "receiver_connected" in self.__dict__ and self.receiver_connected.receivers:
             self.receiver_connected.send(
                 self, receiver=receiver, sender=sender, weak=weak
@@ -506,7 +535,9 @@ class EventSignal(blinker.NamedSignal):
             gone = record.senders if sender_id == _ANY_ID else (sender_id,)
             for sid in gone:
                 self._forget(record, sid)
-            self._invalidate()
+            self._dirty = True
+            self._fast = self._fast_async = None
+            self._plans = {}
 
     def _forget(self, record: _Subscription, sender_id: Any) -> None:
         """Remove one sender from a subscription, and the subscription if last."""
@@ -515,7 +546,10 @@ class EventSignal(blinker.NamedSignal):
             bucket.discard(record.receiver_id)
             if not bucket and sender_id != _ANY_ID:
                 del self._by_sender[sender_id]
-        record.discard(sender_id)
+        if record.senders is _ANY_ONLY and sender_id == _ANY_ID:
+            record.senders = ()
+        else:
+            record.discard(sender_id)
         if record.sender_classes:
             record.sender_classes = tuple(
                 c for c in record.sender_classes if _make_id(c) != sender_id
@@ -524,7 +558,7 @@ class EventSignal(blinker.NamedSignal):
             # Forgotten at once, as the receiver's id may be reused right away.
             del self._by_receiver[record.receiver_id]
             self.receivers.pop(record.receiver_id, None)
-            if record.with_metadata:
+            if record.kind & _METADATA:
                 self._metadata_subscribers -= 1
                 self._sync_metadata_flag()
 
@@ -634,7 +668,12 @@ class EventSignal(blinker.NamedSignal):
                     continue
                 weak = _WEAK if isinstance(target, weakref.ref) else 0
                 entries.append((target, record.kind | weak, record))
-            plan = (tuple(entries), any(r.is_async for _, _, r in entries))
+            simple = not self._muted and all(flags == 0 for _, flags, _ in entries)
+            plan = (
+                tuple(entries),
+                any(r.is_async for _, _, r in entries),
+                tuple(target for target, _, _ in entries) if simple else None,
+            )
             if plans is self._plans:
                 plans[key] = plan
             return plan
@@ -687,18 +726,26 @@ class EventSignal(blinker.NamedSignal):
             PayloadError: The fields are invalid; nothing was delivered.
             SubscriberError: Subscribers with the ``"raise"`` policy failed.
         """
-        sender = self._sender_from(args, kwargs)
+        # Oscar sends sender=self as a keyword; blinker takes it positionally.
+        if "sender" in kwargs:
+            if args:
+                self._sender_from(args, kwargs)  # raises: two senders
+            sender = kwargs.pop("sender")
+        elif len(args) == 1:
+            (sender,) = args
+        else:
+            sender = self._sender_from(args, kwargs)
         payload = self.payload_type(**kwargs)
         results: list[tuple[Callable[..., Any], Any]] = []
-        bridge: AsyncBridge | None = None
-        if _async_wrapper is not None:
-            wrapper = _async_wrapper
+        if _async_wrapper is None:
+            self._deliver(payload, sender, results)
+            return results
+        wrapper = _async_wrapper
 
-            def blinker_bridge(fn: Callable[..., Any], *a: Any, **kw: Any) -> Any:
-                return wrapper(fn)(*a, **kw)
+        def blinker_bridge(fn: Callable[..., Any], *a: Any, **kw: Any) -> Any:
+            return wrapper(fn)(*a, **kw)
 
-            bridge = blinker_bridge
-        self._deliver(payload, sender, results, bridge=bridge)
+        self._deliver(payload, sender, results, bridge=blinker_bridge)
         return results
 
     async def send_async(
@@ -767,10 +814,13 @@ class EventSignal(blinker.NamedSignal):
         bridge: AsyncBridge | None = None,
     ) -> None:
         """Deliver synchronously: the general path behind ``emit`` and ``send``."""
-        prepared = self._prepare(payload, sender, metadata, deferrable=deferrable)
-        if prepared is None:
-            return
-        (entries, has_async), metadata = prepared
+        if _slow or self._muted:
+            prepared = self._prepare(payload, sender, metadata, deferrable=deferrable)
+            if prepared is None:
+                return
+            (entries, has_async, _fast), metadata = prepared
+        else:
+            entries, has_async, _fast = self._plan_for(sender)
         if has_async:
             bridge = self._sync_bridge(bridge)
         failures: list[tuple[Callable[..., Any], Exception]] | None = None
@@ -784,24 +834,32 @@ class EventSignal(blinker.NamedSignal):
                 if receiver is None:
                     continue
                 try:
-                    if flags & _OSCAR:
-                        if fields is None:
-                            fields = {n: getattr(payload, n) for n in self._field_names}
-                        if flags & _SENDER_KEYWORD:
-                            args: tuple[Any, ...] = ()
-                            kwargs = {"sender": sender, **fields}
+                    # The common calls first, spelled out: no argument tuple
+                    # or dict is built for them.
+                    if not flags & _OSCAR:
+                        if flags & (_ASYNC | _METADATA):
+                            value = self._call_special(
+                                receiver, flags, payload, metadata, bridge
+                            )
                         else:
-                            args = (sender,)
-                            kwargs = fields
+                            value = receiver(payload)
                     else:
-                        args = (payload, metadata) if flags & _METADATA else (payload,)
-                        kwargs = {}
-                    if flags & _ASYNC:
-                        value = typing.cast("AsyncBridge", bridge)(
-                            receiver, *args, **kwargs
-                        )
-                    else:
-                        value = receiver(*args, **kwargs)
+                        if fields is None:
+                            fields = self._fields_of(payload)
+                        if flags & _ASYNC:
+                            value = self._call_special(
+                                receiver,
+                                flags,
+                                payload,
+                                metadata,
+                                bridge,
+                                sender,
+                                fields,
+                            )
+                        elif flags & _SENDER_KEYWORD:
+                            value = receiver(sender=sender, **fields)
+                        else:
+                            value = receiver(sender, **fields)
                 except Exception as exc:  # noqa: BLE001 - every subscriber runs
                     if isinstance(exc, RecursionError):
                         raise _nested_too_deep(exc, self.name) from None
@@ -817,6 +875,29 @@ class EventSignal(blinker.NamedSignal):
         if failures is not None:
             self._fail(payload, failures)
 
+    @staticmethod
+    def _call_special(
+        receiver: Callable[..., Any],
+        flags: int,
+        payload: Any,
+        metadata: EventMetadata | None,
+        bridge: AsyncBridge | None,
+        sender: Any = None,
+        fields: dict[str, Any] | None = None,
+    ) -> Any:
+        """Call a subscriber that wants metadata, or an async one via *bridge*."""
+        if flags & _OSCAR:
+            args: tuple[Any, ...] = () if flags & _SENDER_KEYWORD else (sender,)
+            kwargs = dict(fields or {})
+            if flags & _SENDER_KEYWORD:
+                kwargs["sender"] = sender
+        else:
+            args = (payload, metadata) if flags & _METADATA else (payload,)
+            kwargs = {}
+        if flags & _ASYNC:
+            return typing.cast("AsyncBridge", bridge)(receiver, *args, **kwargs)
+        return receiver(*args, **kwargs)
+
     async def _deliver_async(
         self,
         payload: Any,
@@ -831,7 +912,7 @@ class EventSignal(blinker.NamedSignal):
         prepared = self._prepare(payload, sender, metadata, deferrable=deferrable)
         if prepared is None:
             return
-        (entries, _has_async), metadata = prepared
+        (entries, _has_async, _fast), metadata = prepared
         failures: list[tuple[Callable[..., Any], Exception]] = []
         token = CURRENT_EVENT.set(metadata) if metadata is not None else None
         try:
@@ -882,7 +963,7 @@ class EventSignal(blinker.NamedSignal):
                 continue
             if flags & _OSCAR:
                 if fields is None:
-                    fields = {n: getattr(payload, n) for n in self._field_names}
+                    fields = self._fields_of(payload)
                 call = (
                     functools.partial(receiver, sender=sender, **fields)
                     if flags & _SENDER_KEYWORD
@@ -1087,8 +1168,12 @@ def emit(payload: Payload, /, *, sender: Any = None) -> None:
         raise NotAPayloadError(payload) from None
     fast = signal._fast  # noqa: SLF001
     if fast is None or _slow:
-        signal._deliver(payload, sender, None)  # noqa: SLF001
-        return
+        # Subscriptions for particular senders: the plan of this sender's key
+        # may still be a plain tuple of functions.
+        fast = None if _slow or signal._muted else signal._plan_for(sender)[2]  # noqa: SLF001
+        if fast is None:
+            signal._deliver(payload, sender, None)  # noqa: SLF001
+            return
     failures = None
     for subscriber in fast:
         try:
@@ -1153,8 +1238,20 @@ async def emit_async(
             if failures:
                 signal._fail(payload, failures)  # noqa: SLF001
             return
-        if signal._fast is not None:  # noqa: SLF001 - only sync subscribers
-            emit(payload, sender=sender)
+        fast = signal._fast  # noqa: SLF001 - only sync subscribers
+        if fast is not None:
+            sync_failures = None
+            for subscriber in fast:
+                try:
+                    subscriber(payload)
+                except Exception as exc:  # noqa: BLE001 - every subscriber runs
+                    if isinstance(exc, RecursionError):
+                        raise _nested_too_deep(exc, signal.name) from None
+                    if sync_failures is None:
+                        sync_failures = []
+                    sync_failures.append((subscriber, exc))
+            if sync_failures is not None:
+                signal._fail(payload, sync_failures)  # noqa: SLF001
             return
     await signal._deliver_async(payload, sender, None, concurrent=concurrent)  # noqa: SLF001
 

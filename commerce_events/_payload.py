@@ -31,6 +31,7 @@ T = TypeVar("T")
 _META_KEY = "commerce_events.doc"
 _RESERVED = frozenset({"sender", "self"})
 _SPEC_ATTR = "__commerce_event__"
+FIELDS_ATTR = "_commerce_event_fields"  # payload -> {field: value}, generated
 
 
 class _Missing:
@@ -293,6 +294,7 @@ def _install(cls: type[Any], spec: PayloadSpec) -> None:
     # Assigned through setattr: mypy rightly forbids replacing methods.
     setattr(cls, "__init__", init)  # noqa: B010
     setattr(cls, "__repr__", _make_repr(cls, spec))  # noqa: B010
+    setattr(cls, FIELDS_ATTR, _make_fields_getter(cls, spec))
     # IPython and Hypothesis pretty-print attrs instances field by field, which
     # would show sensitive values: make them use the safe repr.
     setattr(cls, "_repr_pretty_", _PrettyRepr())  # noqa: B010
@@ -448,6 +450,13 @@ def _make_repr(cls: type[Any], spec: PayloadSpec) -> Callable[[Any], str]:
     shown = cls.__qualname__.rsplit(">.", 1)[-1]
     source = f"def __repr__(self):\n    return f'{shown}({body})'\n"
     return _compile(source, ns, cls, "__repr__")
+
+
+def _make_fields_getter(cls: type[Any], spec: PayloadSpec) -> Any:
+    """``fields(payload) -> dict``: a dict display, for Oscar-style receivers."""
+    items = ", ".join(f"{n!r}: payload.{n}" for n in spec.field_names)
+    source = f"def fields(payload):\n    return {{{items}}}\n"
+    return staticmethod(_compile(source, {}, cls, "fields"))
 
 
 class _PrettyRepr:
