@@ -1238,20 +1238,8 @@ async def emit_async(
             if failures:
                 signal._fail(payload, failures)  # noqa: SLF001
             return
-        fast = signal._fast  # noqa: SLF001 - only sync subscribers
-        if fast is not None:
-            sync_failures = None
-            for subscriber in fast:
-                try:
-                    subscriber(payload)
-                except Exception as exc:  # noqa: BLE001 - every subscriber runs
-                    if isinstance(exc, RecursionError):
-                        raise _nested_too_deep(exc, signal.name) from None
-                    if sync_failures is None:
-                        sync_failures = []
-                    sync_failures.append((subscriber, exc))
-            if sync_failures is not None:
-                signal._fail(payload, sync_failures)  # noqa: SLF001
+        if signal._fast is not None:  # noqa: SLF001 - only sync subscribers
+            emit(payload, sender=sender)
             return
     await signal._deliver_async(payload, sender, None, concurrent=concurrent)  # noqa: SLF001
 

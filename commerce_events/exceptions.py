@@ -73,7 +73,7 @@ class PayloadError(CommerceEventsError, TypeError, ValueError):
         self.event = event
         self.payload_type = payload_type
         self.fields = dict(fields)
-        lines = "\n".join(f"  - {name}: {why}" for name, why in self.fields.items())
+        lines = _listed(self.fields)
         noun = "argument" if len(self.fields) == 1 else "arguments"
         msg = (
             f"{payload_type.__name__} ({event!r}) got {len(self.fields)} invalid "
@@ -192,7 +192,7 @@ class EventDefinitionError(CommerceEventsError, TypeError):
     def __init__(self, event: str, fields: Mapping[str, str]) -> None:
         self.event = event
         self.fields = dict(fields)
-        lines = "\n".join(f"  - {name}: {why}" for name, why in self.fields.items())
+        lines = _listed(self.fields)
         super().__init__(f"cannot define event {event!r}:\n{lines}")
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -380,7 +380,7 @@ class SerializationError(CommerceEventsError, TypeError):
         self.event = event
         self.payload_type = payload_type
         self.fields = dict(fields)
-        lines = "\n".join(f"  - {path}: {why}" for path, why in self.fields.items())
+        lines = _listed(self.fields)
         super().__init__(
             f"{payload_type.__name__} ({event!r}) cannot be serialized:\n{lines}"
         )
@@ -408,7 +408,7 @@ class EnvelopeError(CommerceEventsError, ValueError):
 
     def __init__(self, fields: Mapping[str, str]) -> None:
         self.fields = dict(fields)
-        lines = "\n".join(f"  - {name}: {why}" for name, why in self.fields.items())
+        lines = _listed(self.fields)
         super().__init__(f"invalid CloudEvents envelope:\n{lines}")
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -454,6 +454,11 @@ class ForwardingError(CommerceEventsError, RuntimeError):
             type(self),
             (self.event, self.event_id, self.destination, self.reason),
         )
+
+
+def _listed(problems: Mapping[str, str]) -> str:
+    """One ``  - name: what is wrong`` line per offending field or path."""
+    return "\n".join(f"  - {name}: {why}" for name, why in problems.items())
 
 
 def _leaves(exc: BaseException) -> list[BaseException]:
