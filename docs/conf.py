@@ -152,14 +152,14 @@ doctest_global_setup = f"""
 __name__ = "__main__"  # the examples run as a script would
 DOCS_DIR = {str(HERE)!r}  # for hidden examples that read files of docs/
 import commerce_events
-from commerce_events import _dispatch as _ce_dispatch
+from commerce_events import _settings as _ce_dispatch_settings
 from hypothesis import HealthCheck as _ce_HealthCheck, settings as _ce_settings
 
 _ce_settings.register_profile(
     "docs", deadline=None, suppress_health_check=[_ce_HealthCheck.too_slow]
 )
 _ce_settings.load_profile("docs")
-_ce_isolation = _ce_dispatch._isolated_state()
+_ce_isolation = _ce_dispatch_settings.isolated_state()
 _ce_isolation.__enter__()
 """
 
