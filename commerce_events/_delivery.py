@@ -250,7 +250,7 @@ def _scoped(
     if plan.has_async and not unit.is_async:
         # A synchronous block delivers synchronously: the bridge must exist,
         # and no loop may be running (``with deferred()`` inside a coroutine).
-        _sync_bridge(route, None, when="when its deferred() block delivers it")
+        _sync_bridge(route, None, deferred=True)
     if metadata is None and plan.needs_metadata:
         metadata = EventMetadata.new(route.name)
     while unit is not None:
@@ -366,9 +366,19 @@ def _unexpected_awaitable(
 
 
 def _sync_bridge(
-    route: Route, bridge: _settings.AsyncBridge | None, *, when: str = "here"
+    route: Route, bridge: _settings.AsyncBridge | None, *, deferred: bool = False
 ) -> _settings.AsyncBridge:
-    """The bridge for async subscribers of a sync delivery, or an error now."""
+    """The bridge for async subscribers of a sync delivery, or an error now.
+
+    With *deferred*, the check is made when the event is queued by a ``with
+    deferred():`` block, for the delivery that will follow the block.
+    """
+    when = " when its deferred() block delivers it" if deferred else ""
+    use = (
+        "use `async with deferred()` and `await commerce_events.emit_async(...)`"
+        if deferred
+        else "use `await commerce_events.emit_async(...)`"
+    )
     try:
         asyncio.get_running_loop()
     except RuntimeError:
@@ -377,17 +387,14 @@ def _sync_bridge(
         raise AsyncDeliveryError(
             route.name,
             f"it has async subscribers and an event loop is running in this "
-            f"thread, so they cannot be reached {when}: use `await "
-            f"commerce_events.emit_async(...)` (and `async with deferred()`)",
+            f"thread{when}: {use} here",
         )
     chosen = bridge if bridge is not None else _settings.get_async_bridge()
     if chosen is None:
         raise AsyncDeliveryError(
             route.name,
-            f"it has async subscribers and no bridge is configured to reach them "
-            f"{when}: use `await commerce_events.emit_async(...)` (and `async "
-            f"with deferred()`), or configure one with "
-            f"commerce_events.set_async_bridge(...)",
+            f"it has async subscribers and no bridge is configured{when}: {use}, "
+            f"or configure one with commerce_events.set_async_bridge(...)",
         )
     return chosen
 

@@ -121,11 +121,12 @@ class EventSignal(blinker.NamedSignal):
     values included); typed subscribers (``subscribe``) get the payload. Both
     share one order: higher priority first, then subscription order.
 
-    Attributes:
-        route: The event's subscriptions and plans (the dispatcher's view).
+    The dispatcher's view of the event (its subscriptions and plans) is the
+    ``route`` attribute, an internal object.
     """
 
     route: Route
+    """The event's subscriptions and plans (internal)."""
 
     def __init__(self, spec: PayloadSpec, on_error: OnError | None = None) -> None:
         super().__init__(spec.name, spec.doc or None)
