@@ -5,7 +5,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import importlib
+import importlib.util
+import sys
+from typing import TYPE_CHECKING, Any, Final
 
 from . import analytics, bridges, domain, exceptions, signals, validators
 from ._catalogue import (
@@ -58,7 +61,7 @@ from ._dispatch import (
 )
 from ._domain import declare_domain_classes
 from ._payload import FieldSpec, PayloadSpec, field
-from ._registry import GROUPS, EventNamespace, catalog, event, namespace, signal
+from ._registry import GROUPS, EventNamespace, catalogue, event, namespace, signal
 from ._scopes import deferred, muted
 from ._subscribe import subscribe, subscribed, unsubscribe
 
@@ -109,7 +112,7 @@ __all__ = [
     "WishlistProductRemoved",
     "analytics",
     "bridges",
-    "catalog",
+    "catalogue",
     "current_request_context",
     "declare_domain_classes",
     "deferred",
@@ -119,8 +122,6 @@ __all__ = [
     "event",
     "exceptions",
     "field",
-    "forward",
-    "from_dict",
     "muted",
     "namespace",
     "request_context",
@@ -130,33 +131,51 @@ __all__ = [
     "signals",
     "subscribe",
     "subscribed",
-    "to_dict",
     "unsubscribe",
     "validators",
 ]
 
 
 # Loaded on first use: they need the serialization extra (cattrs), which
-# ``import commerce_events`` must not.
-_LAZY = {
+# ``import commerce_events`` must not. Exported only where the extra is
+# installed, so that ``from commerce_events import *`` works everywhere.
+_LAZY: Final = {
     "forward": "commerce_events.forwarding",
     "from_dict": "commerce_events.serialization",
     "to_dict": "commerce_events.serialization",
 }
+_EXTRA: Final = ("serialization", "cattrs")  # the extra, and what it installs
+
+if importlib.util.find_spec(_EXTRA[1]) is not None:
+    __all__ += ["forward", "from_dict", "to_dict"]  # noqa: PLE0605 - see _LAZY
 
 
 def __getattr__(name: str) -> Any:
-    """Load ``__version__`` and the serialization functions on first use."""
+    """Load ``__version__`` and the serialization functions on first use.
+
+    Raises:
+        AttributeError: No such name; or the name needs an extra that is not
+            installed (an AttributeError, so that ``hasattr`` says False).
+    """
     if name == "__version__":
         from importlib.metadata import version
 
         return version("commerce-events")
     module = _LAZY.get(name)
-    if module is not None:
-        import importlib
-
+    if module is None:
+        msg = f"module {__name__!r} has no attribute {name!r}"
+        raise AttributeError(msg)
+    try:
         value = getattr(importlib.import_module(module), name)
-        globals()[name] = value
-        return value
-    msg = f"module {__name__!r} has no attribute {name!r}"
-    raise AttributeError(msg)
+    except ImportError as exc:
+        msg = (
+            f"commerce_events.{name} needs the {_EXTRA[0]} extra: "
+            f"pip install 'commerce-events[{_EXTRA[0]}]'"
+        )
+        raise AttributeError(msg, name=name, obj=sys.modules[__name__]) from exc
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

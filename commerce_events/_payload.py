@@ -146,6 +146,8 @@ class PayloadSpec:
         group: The part of the shop the event belongs to (``"browsing"``,
             ``"customer"``, ``"basket"``, ``"checkout"``, ``"order"``,
             ``"review"``, or a custom one; ``"custom"`` by default).
+        version: The version of the event's contract, in its envelope type
+            (``commerce_events.order_placed.v1``) and schema; always 1 so far.
 
     .. versionadded:: 0.1.0
     """
@@ -156,6 +158,7 @@ class PayloadSpec:
     doc: str
     fields: tuple[FieldSpec, ...]
     group: str = "custom"
+    version: int = 1
 
     @property
     def field_names(self) -> tuple[str, ...]:

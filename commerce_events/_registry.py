@@ -8,6 +8,7 @@ registered the same way: with :func:`event`.
 
 from __future__ import annotations
 
+import re
 import threading
 import typing
 from collections.abc import Callable, Iterable
@@ -17,11 +18,22 @@ import attr
 import attrs
 import blinker
 
-from ._dispatch import EventSignal, OnError, _check_policy, _signal_by_type
+from ._dispatch import (
+    EventSignal,
+    OnError,
+    _check_policy,
+    _signal_by_type,
+    signal_for_type,
+)
 from ._payload import PayloadSpec, build_payload_class, field
-from .exceptions import DuplicateEventError, EventDefinitionError, UnknownEventError
+from .exceptions import (
+    DuplicateEventError,
+    EventDefinitionError,
+    NotAPayloadError,
+    UnknownEventError,
+)
 
-__all__ = ["GROUPS", "EventNamespace", "catalog", "event", "namespace", "signal"]
+__all__ = ["GROUPS", "EventNamespace", "catalogue", "event", "namespace", "signal"]
 
 T = TypeVar("T")
 
@@ -56,10 +68,18 @@ class EventNamespace(blinker.Namespace):
     def signal(self, name: str, doc: str | None = None) -> EventSignal:
         """Return the signal registered as *name*.
 
+        Unlike :meth:`blinker.Namespace.signal`, this never creates a signal.
+        *doc* documents a signal whose payload class has no docstring, as
+        blinker documents the signals it creates; the payload class's own
+        docstring, when it has one, stays the signal's documentation.
+
         Raises:
             UnknownEventError: Nothing is registered as *name*.
         """
-        return self[name]
+        found = self[name]
+        if doc and not found.__doc__:
+            found.__doc__ = doc
+        return found
 
     def __getitem__(self, name: str) -> EventSignal:
         return super().__getitem__(name)  # type: ignore[return-value]
@@ -83,9 +103,45 @@ def signal(name_or_type: str | type[Any]) -> EventSignal:
     """
     if isinstance(name_or_type, str):
         return namespace[name_or_type]
-    from ._dispatch import signal_for_type
-
     return signal_for_type(name_or_type)
+
+
+def spec_for(event: str | type[Any], /, *, use: str | None = None) -> PayloadSpec:
+    """The spec of a registered event, by name, alias or payload class.
+
+    The one lookup every module above the registry uses.
+
+    Args:
+        event: The event's name or alias, or its payload class.
+        use: A note for a :class:`~commerce_events.exceptions.NotAPayloadError`,
+            saying what the caller takes.
+
+    Raises:
+        UnknownEventError: No event has that name.
+        NotAPayloadError: The class is not a registered payload class.
+    """
+    try:
+        return signal(event).spec
+    except NotAPayloadError as exc:
+        if use is not None:
+            exc.add_note(use)
+        raise
+
+
+def payload_spec(payload: object, /, *, use: str | None = None) -> PayloadSpec:
+    """The spec of a payload's event (:func:`spec_for` of its class).
+
+    Raises:
+        NotAPayloadError: *payload* is not a registered payload; the error
+            shows the object itself.
+    """
+    try:
+        return spec_for(type(payload))
+    except NotAPayloadError:
+        exc = NotAPayloadError(payload)
+        if use is not None:
+            exc.add_note(use)
+        raise exc from None
 
 
 @dataclass_transform(
@@ -121,6 +177,15 @@ def event(
 
     .. versionadded:: 0.1.0
     """
+    if isinstance(name, type):
+        # @event above a class, without its name: the class came as the name.
+        raise EventDefinitionError(
+            name.__qualname__,
+            {
+                "<name>": f"@event needs the event's name: write "
+                f'@event("{_snake(name.__name__)}") above the class'
+            },
+        )
     _check_policy(on_error)
     names = (name, *aliases)
     for candidate in names:
@@ -150,6 +215,11 @@ def event(
     return register
 
 
+def _snake(name: str) -> str:
+    """``OrderPlaced`` -> ``order_placed``: a suggested event name."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+
+
 GROUPS: Final = ("browsing", "customer", "basket", "checkout", "order", "review")
 """The catalogue's groups, in the order of a customer's journey.
 
@@ -157,7 +227,7 @@ GROUPS: Final = ("browsing", "customer", "basket", "checkout", "order", "review"
 """
 
 
-def catalog(group: str | None = None) -> tuple[PayloadSpec, ...]:
+def catalogue(group: str | None = None) -> tuple[PayloadSpec, ...]:
     """Describe every registered event, grouped.
 
     Each :class:`~commerce_events.PayloadSpec` has the event's name, aliases,

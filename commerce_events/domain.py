@@ -2,8 +2,8 @@
 
 Payload fields such as ``product`` or ``order`` hold the application's own
 objects. Until their classes are declared, any non-``None`` object is accepted;
-after ``declare_domain_classes(product=myshop.Product)`` validation also checks
-``isinstance``. The aliases below (``Product``, ``User``, ...) are what the
+after ``commerce_events.declare_domain_classes(product=myshop.Product)``,
+validation also checks ``isinstance``. The aliases below (``Product``, ``User``, ...) are what the
 built-in catalogue annotates its fields with; custom events can use them too,
 or define new domains with :class:`Domain`::
 
@@ -27,7 +27,6 @@ from ._domain import (
     View,
     Voucher,
     Wishlist,
-    declare_domain_classes,
     domain_classes,
 )
 
@@ -44,6 +43,5 @@ __all__ = [
     "View",
     "Voucher",
     "Wishlist",
-    "declare_domain_classes",
     "domain_classes",
 ]

@@ -29,21 +29,18 @@ version are reported as compatible. This module needs no extra.
 
 from __future__ import annotations
 
-import argparse
 import collections.abc as cabc
 import datetime as dt
 import enum
-import importlib
 import json
 import math
 import operator
-import sys
 import types
 import typing
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, Final, Literal, TextIO, get_args, get_origin
+from typing import Any, Final, Literal, get_args, get_origin
 
 import attr.validators
 import attrs
@@ -51,18 +48,16 @@ import attrs
 from ._checks import UnsupportedAnnotation, compile_check
 from ._domain import Domain
 from ._payload import FieldSpec, PayloadSpec
-from ._registry import catalog, namespace
-from ._serialization_errors import SerializationError
+from ._registry import catalogue, spec_for
+from .exceptions import SerializationError
 from ._serialization_hooks import DECIMAL_PATTERN, DEFAULT_IDENTITY_SCHEMA, hooks_for
 
 __all__ = [
     "DIALECT",
     "SchemaChange",
-    "add_schema_parser",
-    "catalog_schema",
+    "catalogue_schema",
     "compare_schemas",
     "json_schema",
-    "main_schema",
 ]
 
 DIALECT: Final = "https://json-schema.org/draft/2020-12/schema"
@@ -102,19 +97,6 @@ class _UnsupportedError(Exception):
 # -- schemas ------------------------------------------------------------------------
 
 
-def _spec_for(event: str | type[Any]) -> PayloadSpec:
-    if isinstance(event, str):
-        return namespace[event].spec
-    from ._dispatch import signal_for_type
-
-    return signal_for_type(event).spec
-
-
-def _version_of(spec: PayloadSpec) -> int:
-    version = getattr(spec, "version", 1)
-    return version if isinstance(version, int) and version > 0 else 1
-
-
 def json_schema(event: str | type[Any], /) -> dict[str, Any]:
     """Return the JSON Schema of an event's data.
 
@@ -139,7 +121,7 @@ def json_schema(event: str | type[Any], /) -> dict[str, Any]:
 
     .. versionadded:: 0.1.0
     """
-    spec = _spec_for(event)
+    spec = spec_for(event)
     properties: dict[str, Any] = {}
     required: list[str] = []
     problems: dict[str, str] = {}
@@ -164,7 +146,7 @@ def json_schema(event: str | type[Any], /) -> dict[str, Any]:
     schema["required"] = required
     schema[EXTENSION] = {
         "event": spec.name,
-        "version": _version_of(spec),
+        "version": spec.version,
         "aliases": list(spec.aliases),
     }
     return schema
@@ -437,7 +419,7 @@ def _json_types(schema: Mapping[str, Any]) -> set[str]:
     return kinds
 
 
-def catalog_schema(events: Iterable[str | type[Any]] | None = None) -> dict[str, Any]:
+def catalogue_schema(events: Iterable[str | type[Any]] | None = None) -> dict[str, Any]:
     """Return one JSON Schema document describing every event (or *events*).
 
     Each event's schema (see :func:`json_schema`) is under ``$defs``, keyed by
@@ -448,7 +430,7 @@ def catalog_schema(events: Iterable[str | type[Any]] | None = None) -> dict[str,
 
     .. versionadded:: 0.1.0
     """
-    specs = catalog() if events is None else tuple(_spec_for(e) for e in events)
+    specs = catalogue() if events is None else tuple(spec_for(e) for e in events)
     return _document({spec.name: json_schema(spec.payload_type) for spec in specs})
 
 
@@ -504,7 +486,7 @@ _IGNORED = frozenset({"title", "description", "default", "examples", EXTENSION})
 def compare_schemas(
     old: Mapping[str, Any], new: Mapping[str, Any]
 ) -> list[SchemaChange]:
-    """List what changed between two exports (:func:`catalog_schema` output).
+    """List what changed between two exports (:func:`catalogue_schema` output).
 
     Breaking changes are those the module documentation lists; documentation
     and defaults are ignored.
@@ -918,118 +900,3 @@ def _compare_objects(
             f"{path}{{key}}",
             changes,
         )
-
-
-# -- the command line -------------------------------------------------------------
-
-
-def add_schema_parser(subparsers: Any) -> argparse.ArgumentParser:
-    """Add the ``schema`` command to ``python -m commerce_events``.
-
-    Args:
-        subparsers: What :meth:`argparse.ArgumentParser.add_subparsers`
-            returned.
-
-    Returns:
-        The command's parser; its ``handler`` default is :func:`main_schema`.
-
-    .. versionadded:: 0.1.0
-    """
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "schema",
-        help="export the JSON Schemas of the events, or check them for breaking "
-        "changes",
-        description=(
-            "Print the JSON Schema of every event's data (the contract other "
-            "services consume), or compare it with a saved export and fail on "
-            "breaking changes."
-        ),
-    )
-    parser.add_argument(
-        "--import",
-        dest="modules",
-        action="append",
-        default=[],
-        metavar="MODULE",
-        help="import MODULE first (to include the custom events it defines)",
-    )
-    parser.add_argument(
-        "--event",
-        dest="events",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="only this event (repeat for several)",
-    )
-    parser.add_argument(
-        "-o",
-        "--output",
-        metavar="FILE",
-        help="write the export to FILE instead of standard output",
-    )
-    parser.add_argument(
-        "--check",
-        metavar="SAVED",
-        help="compare with the export saved in SAVED; exit status 1 on breaking "
-        "changes",
-    )
-    parser.set_defaults(handler=main_schema)
-    return parser
-
-
-def main_schema(
-    args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None
-) -> int:
-    """Run ``python -m commerce_events schema``; return the exit status.
-
-    Events with a field that has no JSON form are left out of the export, with
-    a warning on *err*: they stay in-process events.
-
-    Returns:
-        0; with ``--check``, 1 if there are breaking changes, 2 if the saved
-        export cannot be read.
-
-    .. versionadded:: 0.1.0
-    """
-    stdout = out if out is not None else sys.stdout
-    stderr = err if err is not None else sys.stderr
-    for module in args.modules:
-        importlib.import_module(module)
-    specs = tuple(_spec_for(name) for name in args.events) if args.events else catalog()
-    schemas: dict[str, Any] = {}
-    for spec in specs:
-        try:
-            schemas[spec.name] = json_schema(spec.payload_type)
-        except SerializationError as exc:
-            stderr.write(f"warning: {spec.name} left out: {exc}\n")
-    current = _document(schemas)
-    if args.check is not None:
-        return _check(args.check, current, stdout, stderr)
-    text = json.dumps(current, indent=2, ensure_ascii=False) + "\n"
-    if args.output is not None:
-        with open(args.output, "w", encoding="utf-8") as file:
-            file.write(text)
-    else:
-        stdout.write(text)
-    return 0
-
-
-def _check(
-    saved_path: str, current: Mapping[str, Any], out: TextIO, err: TextIO
-) -> int:
-    try:
-        with open(saved_path, encoding="utf-8") as file:
-            saved = json.load(file)
-        changes = compare_schemas(saved, current)
-    except (OSError, ValueError) as exc:
-        err.write(f"error: cannot check against {saved_path}: {exc}\n")
-        return 2
-    for change in changes:
-        out.write(f"{change}\n")
-    breaking = sum(change.breaking for change in changes)
-    if breaking:
-        noun = "change" if breaking == 1 else "changes"
-        out.write(f"{breaking} breaking {noun} (compared with {saved_path})\n")
-        return 1
-    out.write(f"no breaking changes (compared with {saved_path})\n")
-    return 0

@@ -78,11 +78,11 @@ from cattrs.errors import (
     IterableValidationError,
 )
 
-from . import _dispatch, _registry
+from . import _dispatch
+from ._registry import payload_spec, spec_for
 from ._checks import UnsupportedAnnotation, compile_check
 from ._domain import Domain
 from ._payload import PayloadSpec
-from ._serialization_errors import SerializationError
 from ._serialization_hooks import (
     DECIMAL_PATTERN,
     NoIdentity,
@@ -91,10 +91,9 @@ from ._serialization_hooks import (
     register_identity,
     reset_identities,
 )
-from .exceptions import NotAPayloadError, PayloadError
+from .exceptions import PayloadError, SerializationError
 
 __all__ = [
-    "SerializationError",
     "Unknown",
     "from_dict",
     "register_identity",
@@ -731,33 +730,6 @@ def _plain(value: Any, path: str) -> Any:
 # -- payloads --------------------------------------------------------------------------
 
 
-def _spec_of_payload(payload: object) -> PayloadSpec:
-    signal = _dispatch._signal_by_type.get(type(payload))  # noqa: SLF001
-    if signal is None:
-        exc = NotAPayloadError(payload)
-        exc.add_note("to_dict() takes a payload of an event registered with @event")
-        raise exc
-    return signal.spec
-
-
-def _spec_for(event: str | type[Any]) -> PayloadSpec:
-    """The spec of an event, by name, alias or registered payload class.
-
-    Raises:
-        UnknownEventError: No event has that name.
-        NotAPayloadError: The class is not a registered payload class.
-    """
-    if isinstance(event, str):
-        return _registry.namespace[event].spec
-    try:
-        return _dispatch.signal_for_type(event).spec
-    except NotAPayloadError as exc:
-        exc.add_note(
-            "from_dict() takes an event name or a payload class registered with @event"
-        )
-        raise
-
-
 def to_dict(payload: _dispatch.Payload, /) -> dict[str, Any]:
     """Return the payload's fields as JSON data.
 
@@ -779,7 +751,9 @@ def to_dict(payload: _dispatch.Payload, /) -> dict[str, Any]:
 
     .. versionadded:: 0.1.0
     """
-    spec = _spec_of_payload(payload)
+    spec = payload_spec(
+        payload, use="to_dict() takes a payload of an event registered with @event"
+    )
     result: dict[str, Any] = {}
     problems: dict[str, str] = {}
     for fs in spec.fields:
@@ -843,7 +817,11 @@ def from_dict(
 
     .. versionadded:: 0.1.0
     """
-    spec = _spec_for(event)
+    spec = spec_for(
+        event,
+        use="from_dict() takes an event name or a payload class registered with "
+        "@event",
+    )
     if unknown not in ("reject", "ignore"):
         msg = f"unknown must be 'reject' or 'ignore', got {unknown!r}"
         raise ValueError(msg)

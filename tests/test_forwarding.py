@@ -61,7 +61,8 @@ from commerce_events.forwarding.redis import (
     RedisStreamConsumer,
     RedisStreamForwarder,
 )
-from commerce_events.serialization import SerializationError, register_identity
+from commerce_events.exceptions import SerializationError
+from commerce_events.serialization import register_identity
 
 WAIT = 10.0  # seconds: the bound of every wait for another process or thread
 WORKER = "worker"  # the sender of events a consumer emits in these tests

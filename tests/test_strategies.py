@@ -22,17 +22,19 @@ from commerce_events import (
     OrderPlaced,
     ProductViewed,
     _registry,
-    catalog,
+    catalogue,
     event,
     field,
     signal,
 )
-from commerce_events.domain import Line, declare_domain_classes
+from commerce_events import declare_domain_classes
+from commerce_events.domain import Line
 from commerce_events.exceptions import (
     NotAPayloadError,
     PayloadError,
     UnknownDomainError,
 )
+from commerce_events.testing import _hypothesis_hook
 from commerce_events.testing import strategies as ces
 from commerce_events.testing.strategies import (
     DomainStandIn,
@@ -411,7 +413,7 @@ class TestAnyPayload:
     @given(any_payload())
     def test_draws_registered_payloads(self, payload):
         """Every draw is a valid payload of a registered event."""
-        assert type(payload) in {spec.payload_type for spec in catalog()}
+        assert type(payload) in {spec.payload_type for spec in catalogue()}
         rebuild(payload)
 
     @pytest.mark.parametrize("payload_type", BUILT_INS, ids=lambda c: c.__name__)
@@ -523,7 +525,7 @@ class TestFromType:
         class Hooked:
             currency: str = field(validator=v.in_(["EUR"]))
 
-        ces._hypothesis_setup_hook()
+        _hypothesis_hook.setup()
 
         assert "EUR" == first(st.from_type(Hooked)).currency
 
@@ -536,7 +538,7 @@ class TestFromType:
 
         mine = Own(n=-7)
         st.register_type_strategy(Own, st.just(mine))
-        ces._hypothesis_setup_hook()
+        _hypothesis_hook.setup()
 
         assert mine is first(st.from_type(Own))
 
@@ -547,7 +549,7 @@ class TestFromType:
             group="pytest11", name="commerce_events"
         )
 
-        assert [ces._hypothesis_setup_hook] == [ep.load() for ep in hook]
+        assert [_hypothesis_hook.setup] == [ep.load() for ep in hook]
         assert ["commerce_events.testing.pytest_plugin"] == [ep.value for ep in plugin]
 
     @pytest.mark.parametrize(

@@ -51,7 +51,7 @@ from .. import _dispatch
 from .._context import EventMetadata
 from .._dispatch import ANY, OnError
 from .._scopes import CommitHook
-from .._serialization_errors import ForwardingError, SerializationError
+from ..exceptions import ForwardingError, SerializationError
 from .._subscribe import subscribe, unsubscribe
 from ..cloudevents import DEFAULT_TYPE_PREFIX, _read, event_type, to_cloudevent
 from ..serialization import Unknown, from_dict
@@ -59,7 +59,6 @@ from ..serialization import Unknown, from_dict
 __all__ = [
     "Forwarder",
     "Forwarding",
-    "ForwardingError",
     "SeenIds",
     "SeenStore",
     "consume_envelope",

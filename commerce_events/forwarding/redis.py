@@ -49,7 +49,7 @@ except ImportError as _exc:  # pragma: no cover - depends on the installation
     )
     raise ImportError(msg) from _exc
 
-from .._serialization_errors import EnvelopeError
+from ..exceptions import EnvelopeError
 from ..cloudevents import DEFAULT_TYPE_PREFIX
 from . import SeenStore, consume_envelope
 

@@ -18,49 +18,40 @@ setup, for built-in and custom events alike.
 
 from __future__ import annotations
 
-# Hypothesis loads this module through its entry point *while it is itself
-# being imported*, and this module imports Hypothesis: the hook must exist
-# before that import so that either import order works. When this module is
-# the one importing Hypothesis, the hook runs too early to be useful and the
-# registration at the bottom of the module does the work instead.
-_ready = False
+import collections.abc as cabc
+import functools
+import math
+import re
+import threading
+import types
+import typing
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
+from decimal import Decimal
+from functools import partial
+from typing import Any, Final, Literal, TypeAlias, TypeVar, cast
 
+import attr.validators
+import attrs
 
-def _hypothesis_setup_hook() -> None:
-    """Register ``from_type`` strategies for every payload class.
+try:
+    from hypothesis import reject
+except ImportError as _exc:  # pragma: no cover - depends on the installation
+    msg = (
+        "commerce_events.testing.strategies needs Hypothesis: install the "
+        "hypothesis extra, pip install 'commerce-events[hypothesis]'"
+    )
+    raise ImportError(msg) from _exc
+from hypothesis import strategies as st
+from hypothesis.errors import ResolutionFailed
+from hypothesis.strategies import SearchStrategy
 
-    Called by Hypothesis when it is imported (the ``hypothesis`` entry point).
-    """
-    if _ready:
-        _register_type_strategies()
-
-
-import collections.abc as cabc  # noqa: E402
-import functools  # noqa: E402
-import math  # noqa: E402
-import re  # noqa: E402
-import threading  # noqa: E402
-import types  # noqa: E402
-import typing  # noqa: E402
-from collections.abc import Mapping  # noqa: E402
-from contextlib import AbstractContextManager  # noqa: E402
-from decimal import Decimal  # noqa: E402
-from functools import partial  # noqa: E402
-from typing import Any, Final, Literal, TypeAlias, TypeVar, cast  # noqa: E402
-
-import attr.validators  # noqa: E402
-import attrs  # noqa: E402
-from hypothesis import reject  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-from hypothesis.errors import ResolutionFailed  # noqa: E402
-from hypothesis.strategies import SearchStrategy  # noqa: E402
-
-from .. import _dispatch, _domain, _registry  # noqa: E402
-from .._checks import Check, compile_check  # noqa: E402
-from .._domain import Domain  # noqa: E402
-from .._payload import FieldSpec, PayloadSpec  # noqa: E402
-from .._registry import catalog  # noqa: E402
-from ..exceptions import NotAPayloadError, PayloadError, UnknownDomainError  # noqa: E402
+from .. import _domain, _registry
+from .._checks import Check, compile_check
+from .._domain import Domain
+from .._payload import FieldSpec, PayloadSpec
+from .._registry import catalogue, spec_for
+from ..exceptions import NotAPayloadError, PayloadError, UnknownDomainError
 
 __all__ = [
     "DomainStandIn",
@@ -568,11 +559,9 @@ def _checked_domain(
 
 
 def _spec(payload_type: Any, caller: str) -> PayloadSpec:
-    try:
-        return _dispatch.signal_for_type(payload_type).spec
-    except NotAPayloadError as exc:
-        exc.add_note(f"{caller}() takes a payload class registered with @event")
-        raise
+    return spec_for(
+        payload_type, use=f"{caller}() takes a payload class registered with @event"
+    )
 
 
 class _Arguments:
@@ -687,7 +676,7 @@ def any_payload() -> SearchStrategy[Any]:
     .. versionadded:: 0.1.0
     """
     return st.deferred(
-        lambda: st.one_of([payloads(spec.payload_type) for spec in catalog()])
+        lambda: st.one_of([payloads(spec.payload_type) for spec in catalogue()])
     )
 
 
@@ -760,7 +749,7 @@ def _unknown_names(spec: PayloadSpec) -> SearchStrategy[str]:
 
 @st.composite
 def _invalid(draw: st.DrawFn, payload_type: type[Any]) -> InvalidArguments:
-    spec = _dispatch.signal_for_type(payload_type).spec
+    spec = spec_for(payload_type)
     attributes = {a.name: a for a in attrs.fields(payload_type)}
     kwargs: dict[str, Any] = {
         fs.name: draw(_field_values(spec, attributes[fs.name], fs))
@@ -865,11 +854,10 @@ def _register_type_strategies() -> None:
     Registers a *function*, resolved when ``from_type`` is first asked for the
     class, so nothing is built while Hypothesis is being imported.
     """
-    for spec in catalog():  # outside _lock: catalog() takes the registry's lock
+    for spec in catalogue():  # outside _lock: catalogue() takes the registry's lock
         _register(spec.payload_type)
 
 
-_ready = True
 _register_type_strategies()
 # Events registered from now on are registered with Hypothesis as they are
 # defined: st.from_type() resolves eagerly, so registering them any later would
