@@ -147,7 +147,7 @@ _LAZY: Final = {
 _EXTRA: Final = ("serialization", "cattrs")  # the extra, and what it installs
 
 if importlib.util.find_spec(_EXTRA[1]) is not None:
-    __all__ += ["forward", "from_dict", "to_dict"]  # noqa: PLE0605 - see _LAZY
+    __all__ += ["forward", "from_dict", "to_dict"]
 
 
 def __getattr__(name: str) -> Any:

@@ -26,9 +26,9 @@ from ._domain import Domain
 
 __all__ = [
     "CONTAINERS",
-    "NoneType",
     "Constraints",
     "Container",
+    "NoneType",
     "Unwrapped",
     "article",
     "bound_value",

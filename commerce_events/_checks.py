@@ -14,10 +14,9 @@ its items' classes, one level deep.
 
 from __future__ import annotations
 
+import collections.abc as cabc
 import typing
 from collections.abc import Callable
-from collections.abc import Callable as cabc_callable
-from collections.abc import Iterable as cabc_iterable
 from typing import Any, get_args, get_origin
 
 import attrs
@@ -152,7 +151,7 @@ def _container_test(
         return lambda v: (
             isinstance(v, outer) and all(key(k) and value(x) for k, x in v.items())
         )
-    if container.runtime is cabc_iterable:
+    if container.runtime is cabc.Iterable:
         # Iterating could consume a generator: check the outer type only.
         return is_outer
     item = _element_test(args[0])
@@ -280,7 +279,7 @@ def _member_test(tp: Any) -> Callable[[Any], bool]:
     container = container_of(tp)
     if container is not None:
         return _container_test(container, tp, get_args(tp))
-    if origin is cabc_callable or tp is cabc_callable:
+    if origin is cabc.Callable or tp is cabc.Callable:
         return callable
     if origin is typing.Annotated:
         return _element_test(tp)

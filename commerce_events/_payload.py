@@ -685,9 +685,10 @@ def _validator_problems(
 def _validator_message(exc: BaseException) -> str:
     # attrs' validators (and ours) raise TypeError or ValueError with a
     # sentence naming the field; anything else is likely a validator's bug.
-    if isinstance(exc, TypeError | ValueError) and exc.args:
-        if isinstance(exc.args[0], str):
-            return exc.args[0]
+    if isinstance(exc, TypeError | ValueError) and exc.args[:1] != ():
+        first = exc.args[0]
+        if isinstance(first, str):
+            return first
     return f"its validator raised {type(exc).__name__}: {exc}"
 
 

@@ -42,9 +42,8 @@ import attrs
 from . import _dispatch
 from ._context import CURRENT_EVENT, EventMetadata
 from ._payload import PayloadSpec
-from .exceptions import EnvelopeError
-from .exceptions import UnknownEventError
 from ._registry import payload_spec, spec_for
+from .exceptions import EnvelopeError, UnknownEventError
 from .serialization import Unknown, from_dict, to_dict
 
 __all__ = [
@@ -172,7 +171,8 @@ def to_cloudevent(
     .. versionadded:: 0.1.0
     """
     spec = payload_spec(
-        payload, use="to_cloudevent() takes a payload of an event registered with @event"
+        payload,
+        use="to_cloudevent() takes a payload of an event registered with @event",
     )
     if not isinstance(source, str) or not source:
         msg = f"source must be a non-empty string (a URI reference), got {source!r}"

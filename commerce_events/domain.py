@@ -3,8 +3,9 @@
 Payload fields such as ``product`` or ``order`` hold the application's own
 objects. Until their classes are declared, any non-``None`` object is accepted;
 after ``commerce_events.declare_domain_classes(product=myshop.Product)``,
-validation also checks ``isinstance``. The aliases below (``Product``, ``User``, ...) are what the
-built-in catalogue annotates its fields with; custom events can use them too,
+validation also checks ``isinstance``. The aliases below (``Product``,
+``User``, ...) are what the built-in catalogue annotates its fields with;
+custom events can use them too,
 or define new domains with :class:`Domain`::
 
     Customer = Annotated[Any, Domain("customer", "A loyalty-scheme member.")]

@@ -29,28 +29,37 @@ version are reported as compatible. This module needs no extra.
 
 from __future__ import annotations
 
-import collections.abc as cabc
 import datetime as dt
 import enum
 import json
 import math
-import operator
-import types
 import typing
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, Final, Literal, get_args, get_origin
+from typing import Any, Final, get_args, get_origin
 
-import attr.validators
+import annotated_types as at
 import attrs
 
+from ._annotations import (
+    Constraints,
+    Container,
+    bound_value,
+    constraints,
+    container_of,
+    is_literal,
+    is_none,
+    is_union,
+    repeated_item,
+    unwrap,
+)
 from ._checks import UnsupportedAnnotation, compile_check
 from ._domain import Domain
-from ._payload import FieldSpec, PayloadSpec
+from ._payload import FieldSpec
 from ._registry import catalogue, spec_for
-from .exceptions import SerializationError
 from ._serialization_hooks import DECIMAL_PATTERN, DEFAULT_IDENTITY_SCHEMA, hooks_for
+from .exceptions import SerializationError
 
 __all__ = [
     "DIALECT",
@@ -71,20 +80,6 @@ EXTENSION: Final = "x-commerce-events"
 
 FORMAT_VERSION: Final = 1
 """The version of the export's layout."""
-
-
-_NoneType = type(None)
-_UNIQUE = (set, frozenset, cabc.Set, cabc.MutableSet)
-_ARRAYS = (
-    list,
-    tuple,
-    *_UNIQUE,
-    cabc.Sequence,
-    cabc.MutableSequence,
-    cabc.Collection,
-    cabc.Iterable,
-)
-_OBJECTS = (dict, cabc.Mapping, cabc.MutableMapping)
 
 
 class _UnsupportedError(Exception):
@@ -187,25 +182,29 @@ def _schema_of(tp: Any, path: str, seen: tuple[type[Any], ...]) -> dict[str, Any
     """The JSON Schema of the values of annotation *tp* (as serialized)."""
     origin = get_origin(tp)
     if origin is typing.Annotated:
-        base, *meta = get_args(tp)
-        domain = next((m for m in meta if isinstance(m, Domain)), None)
-        if domain is None:
-            return _schema_of(base, path, seen)
-        return _domain_schema(domain, base, path, seen)
+        unwrapped = unwrap(tp)
+        if unwrapped.domain is not None:
+            return _domain_schema(unwrapped.domain, unwrapped.base, path, seen)
+        described = _schema_of(unwrapped.base, path, seen)
+        if not unwrapped.bounds:
+            return described
+        bounds = constraints(None, unwrapped.bounds)
+        return {**described, **_constraint_keywords(bounds, described)}
     if tp is Any or tp is object:
         return {}
-    if tp is None or tp is _NoneType:
+    if is_none(tp):
         return {"type": "null"}
-    if origin is typing.Union or origin is types.UnionType:
+    if is_union(tp):
         return {"anyOf": [_schema_of(m, path, seen) for m in get_args(tp)]}
-    if origin is Literal:
+    if is_literal(tp):
         values = [v.value if isinstance(v, enum.Enum) else v for v in get_args(tp)]
         if not all(_is_json_scalar(v) for v in values):
             raise _UnsupportedError(path, f"{tp!r} has values that are not JSON")
         return {"enum": values}
-    if (origin or tp) in _ARRAYS:
-        return _array_schema(tp, path, seen)
-    if (origin or tp) in _OBJECTS:
+    container = container_of(tp)
+    if container is not None and container.json == "array":
+        return _array_schema(tp, container, path, seen)
+    if container is not None:
         return _object_schema(tp, path, seen)
     if origin is not None:
         raise _UnsupportedError(path, f"cannot serialize {_name(tp)}")
@@ -272,17 +271,12 @@ def _attrs_schema(
     return schema
 
 
-def _array_schema(tp: Any, path: str, seen: tuple[type[Any], ...]) -> dict[str, Any]:
-    origin = get_origin(tp) or tp
+def _array_schema(
+    tp: Any, container: Container, path: str, seen: tuple[type[Any], ...]
+) -> dict[str, Any]:
     args = get_args(tp)
     schema: dict[str, Any] = {"type": "array"}
-    if (
-        origin is tuple
-        and get_origin(tp) is tuple
-        and not (
-            len(args) == 2 and args[1] is Ellipsis  # noqa: PLR2004 - tuple[X, ...]
-        )
-    ):
+    if get_origin(tp) is tuple and repeated_item(tp) is None:
         items = [_schema_of(a, f"{path}[{i}]", seen) for i, a in enumerate(args)]
         if items:
             schema["prefixItems"] = items
@@ -290,7 +284,7 @@ def _array_schema(tp: Any, path: str, seen: tuple[type[Any], ...]) -> dict[str, 
         return schema
     if args:
         schema["items"] = _schema_of(args[0], f"{path}[]", seen)
-    if origin in _UNIQUE:
+    if container.unique:
         schema["uniqueItems"] = True
     return schema
 
@@ -338,73 +332,59 @@ def _name(tp: Any) -> str:
     return tp.__qualname__ if isinstance(tp, type) else repr(tp).replace("typing.", "")
 
 
-# attrs' validator classes are private; if they move, schemas only lose bounds.
-_AND = getattr(attr.validators, "_AndValidator", None)
-_OPTIONAL = getattr(attr.validators, "_OptionalValidator", None)
-_IN = getattr(attr.validators, "_InValidator", None)
-_NUMBER = getattr(attr.validators, "_NumberValidator", None)
-_MIN_LEN = getattr(attr.validators, "_MinLengthValidator", None)
-_MAX_LEN = getattr(attr.validators, "_MaxLengthValidator", None)
-_MATCHES = getattr(attr.validators, "_MatchesReValidator", None)
-_BOUNDS: Mapping[Any, str] = {
-    operator.gt: "exclusiveMinimum",
-    operator.ge: "minimum",
-    operator.lt: "exclusiveMaximum",
-    operator.le: "maximum",
-    ">": "exclusiveMinimum",
-    ">=": "minimum",
-    "<": "exclusiveMaximum",
-    "<=": "maximum",
+_BOUND_KEYWORDS: Mapping[type[Any], tuple[str, str]] = {
+    at.Gt: ("exclusiveMinimum", "gt"),
+    at.Ge: ("minimum", "ge"),
+    at.Lt: ("exclusiveMaximum", "lt"),
+    at.Le: ("maximum", "le"),
 }
 
 
 def _validator_keywords(validator: Any, schema: Mapping[str, Any]) -> dict[str, Any]:
     """What the common attrs validators say, as JSON Schema keywords."""
+    return _constraint_keywords(constraints(validator), schema)
+
+
+def _constraint_keywords(
+    found: Constraints, schema: Mapping[str, Any]
+) -> dict[str, Any]:
+    """:class:`Constraints` as the JSON Schema keywords that apply to *schema*."""
     kinds = _json_types(schema)
-    found: dict[str, Any] = {}
-
-    def visit(v: Any) -> None:
-        kind = type(v)
-        if kind is _AND:
-            for inner in getattr(v, "_validators", ()):
-                visit(inner)
-        elif kind is _OPTIONAL:
-            visit(v.validator)
-        elif kind is _NUMBER and kinds & {"integer", "number"}:
-            keyword = _BOUNDS.get(getattr(v, "compare_op", None)) or _BOUNDS.get(
-                getattr(v, "compare_func", None)
+    keywords: dict[str, Any] = {}
+    if kinds & {"integer", "number"}:
+        for bound in (found.lower, found.upper):
+            if bound is None:
+                continue
+            keyword, _ = _BOUND_KEYWORDS[type(bound)]
+            value = bound_value(bound)
+            if type(value) in (int, float) and math.isfinite(value):
+                keywords[keyword] = value
+    options = found.options
+    if (
+        options is not None
+        and found.exhaustive
+        and all(_is_json_scalar(o) and not isinstance(o, enum.Enum) for o in options)
+    ):
+        keywords["enum"] = sorted(options, key=repr)
+    for side, bound in (("min", found.min_len), ("max", found.max_len)):
+        if bound is None:
+            continue
+        size = bound.min_length if isinstance(bound, at.MinLen) else bound.max_length
+        if "string" in kinds:
+            keywords[f"{side}Length"] = size
+        elif "array" in kinds:
+            keywords[f"{side}Items"] = size
+    if found.pattern is not None and "string" in kinds:
+        pattern = found.pattern.pattern
+        if isinstance(pattern, str):
+            keywords["pattern"] = (
+                f"^(?:{pattern})$"
+                if found.match == "fullmatch"
+                else f"^(?:{pattern})"
+                if found.match == "match"
+                else pattern
             )
-            bound = v.bound
-            if keyword and type(bound) in (int, float) and math.isfinite(bound):
-                found[keyword] = bound
-        elif kind is _IN:
-            options = getattr(v, "_original_options", v.options)
-            if isinstance(options, (list, tuple, set, frozenset)) and all(
-                _is_json_scalar(o) and not isinstance(o, enum.Enum) for o in options
-            ):
-                found["enum"] = sorted(options, key=repr)
-        elif kind in (_MIN_LEN, _MAX_LEN):
-            bound = v.min_length if kind is _MIN_LEN else v.max_length
-            side = "min" if kind is _MIN_LEN else "max"
-            if "string" in kinds:
-                found[f"{side}Length"] = bound
-            elif "array" in kinds:
-                found[f"{side}Items"] = bound
-        elif kind is _MATCHES and "string" in kinds:
-            pattern = v.pattern.pattern
-            if isinstance(pattern, str):
-                how = getattr(v.match_func, "__name__", "")
-                found["pattern"] = (
-                    f"^(?:{pattern})$"
-                    if how == "fullmatch"
-                    else f"^(?:{pattern})"
-                    if how == "match"
-                    else pattern
-                )
-
-    if validator is not None:
-        visit(validator)
-    return found
+    return keywords
 
 
 def _json_types(schema: Mapping[str, Any]) -> set[str]:

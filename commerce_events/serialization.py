@@ -55,7 +55,6 @@ import json
 import math
 import re
 import types
-import typing
 import uuid
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
@@ -79,10 +78,19 @@ from cattrs.errors import (
 )
 
 from . import _dispatch
-from ._registry import payload_spec, spec_for
+from ._annotations import (
+    article,
+    container_of,
+    is_literal,
+    is_union,
+    members,
+    repeated_item,
+    unwrap,
+)
 from ._checks import UnsupportedAnnotation, compile_check
 from ._domain import Domain
-from ._payload import PayloadSpec
+from ._payload import FieldSpec, PayloadSpec
+from ._registry import payload_spec, spec_for
 from ._serialization_hooks import (
     DECIMAL_PATTERN,
     NoIdentity,
@@ -114,9 +122,6 @@ forwarded events ignore them.
 .. versionadded:: 0.1.0
 """
 
-_NoneType = type(None)
-
-
 class _InvalidError(ValueError):
     """Internal: a value does not fit its annotation; ``str()`` says why."""
 
@@ -128,10 +133,6 @@ def _short(value: object, limit: int = 60) -> str:
 
 def _got(value: object) -> str:
     return f"{_short(value)} ({type(value).__qualname__})"
-
-
-def _article(name: str) -> str:
-    return f"an {name}" if name[:1] in "aeiou" else f"a {name}"
 
 
 # -- scalars -------------------------------------------------------------------------
@@ -351,47 +352,30 @@ def _is_enum(tp: Any) -> bool:
 # -- annotations -----------------------------------------------------------------------
 
 
-def _domain_of(tp: Any) -> tuple[Any, Domain] | None:
-    """``(base type, marker)`` for ``Annotated[base, Domain(...)]``, else None."""
-    if get_origin(tp) is not typing.Annotated:
-        return None
-    base, *meta = get_args(tp)
-    for item in meta:
-        if isinstance(item, Domain):
-            return base, item
-    return None
+def _has_domain(tp: Any) -> bool:
+    return unwrap(tp).domain is not None
 
 
-def _is_union(tp: Any) -> bool:
-    origin = get_origin(tp)
-    return origin is typing.Union or origin is types.UnionType
-
-
-def _is_literal(tp: Any) -> bool:
-    return get_origin(tp) is Literal
-
-
-_ARRAYS: dict[Any, Callable[[list[Any]], Any]] = {
-    list: list,
-    tuple: tuple,
-    set: set,
-    frozenset: frozenset,
-    cabc.MutableSequence: list,
-    cabc.Sequence: tuple,
-    cabc.Collection: tuple,
-    cabc.Iterable: tuple,
-    cabc.MutableSet: set,
-    cabc.Set: frozenset,
-}
-_OBJECTS = (dict, cabc.Mapping, cabc.MutableMapping)
+def _domain_and_base(tp: Any) -> tuple[Any, Domain]:
+    unwrapped = unwrap(tp)
+    if unwrapped.domain is None:  # pragma: no cover - _has_domain said so
+        raise TypeError(tp)
+    return unwrapped.base, unwrapped.domain
 
 
 def _is_array(tp: Any) -> bool:
-    return (get_origin(tp) or tp) in _ARRAYS and not isinstance(tp, str)
+    container = container_of(tp)
+    return container is not None and container.json == "array"
 
 
 def _is_set(tp: Any) -> bool:
-    return (get_origin(tp) or tp) in (set, frozenset, cabc.Set, cabc.MutableSet)
+    container = container_of(tp)
+    return container is not None and container.unique
+
+
+def _is_object(tp: Any) -> bool:
+    container = container_of(tp)
+    return container is not None and container.json == "object"
 
 
 def _set_dump(conv: cattrs.Converter, tp: Any) -> Callable[[Any], Any]:
@@ -421,10 +405,6 @@ def _sort_key(value: Any) -> tuple[int, Any, str]:
         return (4, 0, json.dumps(value, sort_keys=True, default=repr))
     except (TypeError, ValueError):  # pragma: no cover - reported as not JSON
         return (4, 0, repr(value))
-
-
-def _is_object(tp: Any) -> bool:
-    return (get_origin(tp) or tp) in _OBJECTS
 
 
 def _is_nested_class(tp: Any) -> bool:
@@ -471,16 +451,16 @@ def _make_converter(*, forbid_extra_keys: bool) -> cattrs.Converter:
         _is_object, lambda t: _object_first(conv.gen_structure_mapping(_as_dict(t)))
     )
     conv.register_structure_hook_factory(_is_array, lambda t: _array_hook(conv, t))
-    conv.register_structure_hook_factory(_is_literal, _literal_hook)
-    conv.register_unstructure_hook_factory(_is_literal, lambda t: _dump_literal)
+    conv.register_structure_hook_factory(is_literal, _literal_hook)
+    conv.register_unstructure_hook_factory(is_literal, lambda t: _dump_literal)
     conv.register_unstructure_hook_factory(_is_set, lambda t: _set_dump(conv, t))
-    conv.register_structure_hook_factory(_is_union, lambda t: _union_load(conv, t))
-    conv.register_unstructure_hook_factory(_is_union, lambda t: _union_dump(conv, t))
+    conv.register_structure_hook_factory(is_union, lambda t: _union_load(conv, t))
+    conv.register_unstructure_hook_factory(is_union, lambda t: _union_dump(conv, t))
     conv.register_structure_hook_factory(
-        lambda t: _domain_of(t) is not None, lambda t: _domain_load(conv, t)
+        _has_domain, lambda t: _domain_load(conv, t)
     )
     conv.register_unstructure_hook_factory(
-        lambda t: _domain_of(t) is not None, lambda t: _domain_dump(conv, t)
+        _has_domain, lambda t: _domain_dump(conv, t)
     )
     return conv
 
@@ -501,18 +481,13 @@ def _object_first(hook: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
 
 
 def _array_hook(conv: cattrs.Converter, tp: Any) -> Callable[[Any, Any], Any]:
-    origin = get_origin(tp) or tp
+    container = container_of(tp)
+    assert container is not None  # noqa: S101 - the predicate said so
     args = get_args(tp)
     inner: Any
-    if (
-        origin is tuple
-        and get_origin(tp) is tuple
-        and not (
-            len(args) == 2 and args[1] is Ellipsis  # noqa: PLR2004 - tuple[X, ...]
-        )
-    ):
+    if get_origin(tp) is tuple and repeated_item(tp) is None:
         inner = conv.gen_structure_hetero_tuple(tp)  # tuple[X, Y], tuple[()]
-    elif origin is tuple:
+    elif container.runtime is tuple:
         item = args[0] if args else Any
         inner = homogenous_tuple_structure_factory(
             cast("Any", types.GenericAlias(tuple, (item, ...))), conv
@@ -522,7 +497,7 @@ def _array_hook(conv: cattrs.Converter, tp: Any) -> Callable[[Any, Any], Any]:
         as_list = list_structure_factory(
             cast("Any", types.GenericAlias(list, (item,))), conv
         )
-        make = _ARRAYS[origin]
+        make = container.concrete
 
         def as_collection(value: Any, _: Any) -> Any:
             return make(as_list(value, list))
@@ -564,9 +539,7 @@ def _dump_literal(value: object) -> object:
 
 
 def _union_load(conv: cattrs.Converter, tp: Any) -> Callable[[Any, Any], Any]:
-    members = get_args(tp)
-    none_ok = any(m is None or m is _NoneType for m in members)
-    real = [m for m in members if m is not None and m is not _NoneType]
+    real, none_ok = members(tp)
     expect = _expect(tp)
 
     if len(real) == 1:
@@ -603,7 +576,7 @@ def _union_load(conv: cattrs.Converter, tp: Any) -> Callable[[Any, Any], Any]:
 
 
 def _union_dump(conv: cattrs.Converter, tp: Any) -> Callable[[Any], Any]:
-    real = [m for m in get_args(tp) if m is not None and m is not _NoneType]
+    real, _ = members(tp)
     if len(real) == 1:
         hook = conv.get_unstructure_hook(real[0])
         return lambda value: None if value is None else hook(value)
@@ -628,14 +601,12 @@ def _union_dump(conv: cattrs.Converter, tp: Any) -> Callable[[Any], Any]:
 
 
 def _domain_dump(conv: cattrs.Converter, tp: Any) -> Callable[[Any], Any]:
-    found = _domain_of(tp)
-    assert found is not None  # noqa: S101 - the predicate said so
-    base, domain = found
+    base, domain = _domain_and_base(tp)
     plain = base is Any or base is object
 
     def dump(value: object) -> Any:
         if value is None:
-            msg = f"must not be None (expected {_article(domain.name)})"
+            msg = f"must not be None (expected {article(domain.name)})"
             raise _InvalidError(msg)
         hooks = hooks_for(domain.name)
         if hooks.dump is not None:
@@ -654,14 +625,12 @@ def _domain_dump(conv: cattrs.Converter, tp: Any) -> Callable[[Any], Any]:
 
 
 def _domain_load(conv: cattrs.Converter, tp: Any) -> Callable[[Any, Any], Any]:
-    found = _domain_of(tp)
-    assert found is not None  # noqa: S101 - the predicate said so
-    base, domain = found
+    base, domain = _domain_and_base(tp)
     plain = base is Any or base is object
 
     def load(value: object, _: object) -> Any:
         if value is None:
-            msg = f"must not be None (expected {_article(domain.name)})"
+            msg = f"must not be None (expected {article(domain.name)})"
             raise _InvalidError(msg)
         hooks = hooks_for(domain.name)
         if hooks.load is not None:
@@ -669,7 +638,7 @@ def _domain_load(conv: cattrs.Converter, tp: Any) -> Callable[[Any, Any], Any]:
                 return hooks.load(value)
             except Exception as exc:  # reported for the field
                 msg = (
-                    f"cannot load {_article(domain.name)} from {_short(value)}: "
+                    f"cannot load {article(domain.name)} from {_short(value)}: "
                     f"{type(exc).__name__}: {exc}"
                 )
                 raise _InvalidError(msg) from exc
@@ -773,6 +742,8 @@ def to_dict(payload: _dispatch.Payload, /) -> dict[str, Any]:
             problems[fs.name] = str(exc)
         except Exception as exc:  # noqa: BLE001 - a dump hook failed: name the field
             problems[fs.name] = f"{type(exc).__name__}: {exc}"
+        if fs.hidden:
+            _hide(problems, fs, value)
     if problems:
         raise SerializationError(spec.name, spec.payload_type, problems)
     return result
@@ -863,6 +834,8 @@ def from_dict(
             kwargs[fs.name] = conv.structure(raw, fs.annotation)
         except Exception as exc:  # noqa: BLE001 - every problem is reported
             _collect(exc, fs.name, problems)
+            if fs.hidden:
+                _hide(problems, fs, raw)
     if unknown == "reject":
         names = {f.name for f in spec.fields}
         known = ", ".join(f.name for f in spec.fields if not f.sensitive) or "none"
@@ -877,6 +850,23 @@ def from_dict(
         raise PayloadError(
             exc.event, exc.payload_type, _hinted(spec, exc.fields)
         ) from None
+
+
+def _hide(problems: dict[str, str], fs: FieldSpec, value: object) -> None:
+    """A ``repr=False`` field's problems, by type only: messages quote values."""
+    at_field = [
+        path
+        for path in problems
+        if path == fs.name
+        or (path.startswith(fs.name) and path[len(fs.name)] in ".[{")
+    ]
+    for path in at_field:
+        del problems[path]
+    if at_field:
+        problems[fs.name] = (
+            f"expected {fs.expect}, got <{type(value).__qualname__}> (not shown: "
+            f"the field is declared repr=False)"
+        )
 
 
 def _collect(exc: BaseException, path: str, problems: dict[str, str]) -> None:

@@ -43,8 +43,11 @@ from commerce_events.cloudevents import (
     to_cloudevent,
 )
 from commerce_events.domain import Order
-from commerce_events.exceptions import NotAPayloadError, PayloadError
-from commerce_events.exceptions import SerializationError
+from commerce_events.exceptions import (
+    NotAPayloadError,
+    PayloadError,
+    SerializationError,
+)
 from commerce_events.serialization import register_identity, to_dict
 from commerce_events.testing.strategies import DomainStandIn, payloads
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import copy
 import datetime as dt
 import enum
@@ -26,6 +25,7 @@ from commerce_events import (
     ProductSearch,
     ProductViewed,
     StartCheckout,
+    _cli,
     _domain,
     catalogue,
     event,
@@ -39,11 +39,9 @@ from commerce_events.exceptions import NotAPayloadError, UnknownEventError
 from commerce_events.schema import (
     DIALECT,
     SchemaChange,
-    add_schema_parser,
     catalogue_schema,
     compare_schemas,
     json_schema,
-    main_schema,
 )
 from commerce_events.serialization import (
     SerializationError,
@@ -614,12 +612,9 @@ class TestCompareSchemas:
 
 
 def run(*argv: str) -> tuple[int, str, str]:
-    """Run the schema command in-process: (status, stdout, stderr)."""
-    parser = argparse.ArgumentParser(prog="python -m commerce_events")
-    add_schema_parser(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["schema", *argv])
+    """Run ``python -m commerce_events schema`` in-process: (status, out, err)."""
     out, err = io.StringIO(), io.StringIO()
-    status = args.handler(args, out, err)
+    status = _cli.main(["schema", *argv], out, err)
     return status, out.getvalue(), err.getvalue()
 
 
@@ -714,10 +709,3 @@ class TestCommandLine:
         assert {"type": "integer", "description": "How many"} == json.loads(out)[
             "$defs"
         ]["test_schema_cli_points"]["properties"]["points"]
-
-    def test_handler(self):
-        """The parser's handler is main_schema, for the CLI to dispatch to."""
-        parser = argparse.ArgumentParser()
-        add_schema_parser(parser.add_subparsers(dest="command"))
-
-        assert main_schema is parser.parse_args(["schema"]).handler

@@ -23,11 +23,11 @@ from commerce_events import (
     ProductViewed,
     _registry,
     catalogue,
+    declare_domain_classes,
     event,
     field,
     signal,
 )
-from commerce_events import declare_domain_classes
 from commerce_events.domain import Line
 from commerce_events.exceptions import (
     NotAPayloadError,
@@ -35,7 +35,6 @@ from commerce_events.exceptions import (
     UnknownDomainError,
 )
 from commerce_events.testing import _hypothesis_hook
-from commerce_events.testing import strategies as ces
 from commerce_events.testing.strategies import (
     DomainStandIn,
     InvalidArguments,
@@ -82,7 +81,7 @@ class Strict:
     currency: str = field(validator=v.in_({"EUR", "USD"}))
     code: str | None = field(default=None, validator=v.optional(v.in_(["A", "B"])))
     name: str = field(validator=[v.min_len(3), v.max_len(4)])
-    tags: tuple[str, ...] = field(default=(), validator=v.min_len(2))
+    tags: tuple[str, ...] = field(validator=v.min_len(2))
 
 
 @event("strategies_shapes")

@@ -51,9 +51,9 @@ from .. import _dispatch
 from .._context import EventMetadata
 from .._dispatch import ANY, OnError
 from .._scopes import CommitHook
-from ..exceptions import ForwardingError, SerializationError
 from .._subscribe import subscribe, unsubscribe
 from ..cloudevents import DEFAULT_TYPE_PREFIX, _read, event_type, to_cloudevent
+from ..exceptions import ForwardingError, SerializationError
 from ..serialization import Unknown, from_dict
 
 __all__ = [

@@ -18,7 +18,6 @@ setup, for built-in and custom events alike.
 
 from __future__ import annotations
 
-import collections.abc as cabc
 import functools
 import math
 import re
@@ -31,7 +30,7 @@ from decimal import Decimal
 from functools import partial
 from typing import Any, Final, Literal, TypeAlias, TypeVar, cast
 
-import attr.validators
+import annotated_types as at
 import attrs
 
 try:
@@ -47,11 +46,22 @@ from hypothesis.errors import ResolutionFailed
 from hypothesis.strategies import SearchStrategy
 
 from .. import _domain, _registry
+from .._annotations import (
+    Constraints,
+    bound_value,
+    constraints,
+    container_of,
+    is_none,
+    is_union,
+    members,
+    repeated_item,
+    unwrap,
+)
 from .._checks import Check, compile_check
 from .._domain import Domain
 from .._payload import FieldSpec, PayloadSpec
 from .._registry import catalogue, spec_for
-from ..exceptions import NotAPayloadError, PayloadError, UnknownDomainError
+from ..exceptions import PayloadError, UnknownDomainError
 
 __all__ = [
     "DomainStandIn",
@@ -67,7 +77,6 @@ __all__ = [
 
 P = TypeVar("P")
 
-_NoneType = type(None)
 _lock = threading.Lock()
 _domain_strategies: dict[str, SearchStrategy[Any]] = {}
 _registered: set[type[Any]] = set()
@@ -247,149 +256,82 @@ class _Hints:
 
 _NO_HINTS: Final = _Hints()
 
-# attrs' validator classes are private; if they move, we lose only speed
-# (the validators still filter every draw), never correctness.
-_AND = getattr(attr.validators, "_AndValidator", None)
-_OPTIONAL = getattr(attr.validators, "_OptionalValidator", None)
-_IN = getattr(attr.validators, "_InValidator", None)
-_NUMBER = getattr(attr.validators, "_NumberValidator", None)
-_MIN_LEN = getattr(attr.validators, "_MinLengthValidator", None)
-_MAX_LEN = getattr(attr.validators, "_MaxLengthValidator", None)
-_MATCHES = getattr(attr.validators, "_MatchesReValidator", None)
+def _hints(found: Constraints) -> _Hints:
+    """What :func:`~commerce_events._annotations.constraints` read, to draw by."""
 
+    def side(bound: Any) -> tuple[Any, bool] | None:
+        if bound is None:
+            return None
+        return (bound_value(bound), isinstance(bound, at.Gt | at.Lt))
 
-def _hints(validator: Any) -> _Hints:
-    found: dict[str, Any] = {}
-
-    def visit(v: Any) -> None:
-        kind = type(v)
-        if kind is _AND:
-            for inner in getattr(v, "_validators", ()):
-                visit(inner)
-        elif kind is _OPTIONAL:
-            visit(v.validator)
-        elif kind is _IN:
-            found["options"] = _ordered(getattr(v, "_original_options", v.options))
-        elif kind is _NUMBER:
-            _bound(found, v.compare_op, v.bound)
-        elif kind is _MIN_LEN:
-            found["min_size"] = max(found.get("min_size", 0), v.min_length)
-        elif kind is _MAX_LEN:
-            current = found.get("max_size")
-            found["max_size"] = (
-                v.max_length if current is None else min(current, v.max_length)
-            )
-        elif kind is _MATCHES:
-            found["pattern"] = v.pattern
-            found["fullmatch"] = getattr(v.match_func, "__name__", "") == "fullmatch"
-
-    if validator is not None:
-        visit(validator)
-    return _Hints(**found)
-
-
-def _ordered(options: Any) -> tuple[Any, ...]:
-    if isinstance(options, (str, bytes)):
-        # ``value in "abc"`` is a substring test: single characters qualify.
-        return tuple(options[i : i + 1] for i in range(len(options)))
-    if isinstance(options, (set, frozenset)):
-        return tuple(sorted(options, key=repr))  # a stable order for shrinking
-    return tuple(options)
-
-
-def _bound(found: dict[str, Any], op: str, value: Any) -> None:
-    key, exclusive = {
-        ">": ("lower", True),
-        ">=": ("lower", False),
-        "<": ("upper", True),
-        "<=": ("upper", False),
-    }.get(op, (None, False))
-    if key is None:
-        return
-    current = found.get(key)
-    try:
-        tighter = (
-            current is None
-            or (value > current[0] if key == "lower" else value < current[0])
-            or (value == current[0] and exclusive)
-        )
-    except TypeError:  # incomparable bounds: leave them to the filter
-        return
-    if tighter:
-        found[key] = (value, exclusive)
-
-
-def _unwrap(tp: Any) -> tuple[Any, Domain | None]:
-    domain: Domain | None = None
-    while typing.get_origin(tp) is typing.Annotated:
-        base, *meta = typing.get_args(tp)
-        for item in meta:
-            if isinstance(item, Domain):
-                domain = item
-        tp = base
-    return tp, domain
-
-
-def _is_union(tp: Any) -> bool:
-    origin = typing.get_origin(tp)
-    return origin is typing.Union or origin is types.UnionType
+    return _Hints(
+        options=found.options,
+        lower=side(found.lower),
+        upper=side(found.upper),
+        min_size=found.min_len.min_length if found.min_len is not None else 0,
+        max_size=found.max_len.max_length if found.max_len is not None else None,
+        pattern=found.pattern,
+        fullmatch=found.match == "fullmatch",
+    )
 
 
 def _values(tp: Any, hints: _Hints = _NO_HINTS) -> SearchStrategy[Any]:
     """Valid values of annotation *tp* (None only where *tp* admits it)."""
     if typing.get_origin(tp) is typing.Annotated:
-        base, domain = _unwrap(tp)
-        return _domain_draw(domain) if domain is not None else _values(base, hints)
+        unwrapped = unwrap(tp)
+        if unwrapped.domain is not None:
+            return _domain_draw(unwrapped.domain)
+        if hints is _NO_HINTS:
+            hints = _hints(constraints(None, unwrapped.bounds))
+        return _values(unwrapped.base, hints)
     if hints.options is not None:
         return st.sampled_from(hints.options)
     if tp is Any or tp is object:
         return _ANYTHING
-    if tp is None or tp is _NoneType:
+    if is_none(tp):
         return st.none()
-    if _is_union(tp):
-        members = typing.get_args(tp)
-        real = [m for m in members if m is not None and m is not _NoneType]
+    if is_union(tp):
+        real, none_ok = members(tp)
         inner = hints if len(real) == 1 else _NO_HINTS
         strategies = [_values(m, inner) for m in real]
-        if len(real) < len(members):
+        if none_ok:
             strategies.insert(0, st.none())
         return st.one_of(strategies)
     origin = typing.get_origin(tp)
     if origin is Literal:
         return st.sampled_from(typing.get_args(tp))
     if origin is not None:
-        container = _container(origin, typing.get_args(tp), hints)
+        container = _container(tp, hints)
         if container is not None:
             return container
         return st.from_type(tp)
     return _scalar(tp, hints)
 
 
-def _container(
-    origin: Any, args: tuple[Any, ...], hints: _Hints
-) -> SearchStrategy[Any] | None:
+def _container(tp: Any, hints: _Hints) -> SearchStrategy[Any] | None:
+    container = container_of(tp)
+    if container is None:
+        return None
+    args = typing.get_args(tp)
     size: dict[str, Any] = {"min_size": hints.min_size, "max_size": hints.max_size}
     item = _values(args[0]) if args else _ANYTHING
-    if origin is tuple:
-        if len(args) == 2 and args[1] is Ellipsis:  # noqa: PLR2004
-            return st.lists(item, **size).map(tuple)
+    if typing.get_origin(tp) is tuple and repeated_item(tp) is None:
         if args == ((),):
             return st.just(())
         return st.tuples(*[_values(a) for a in args])
-    if origin in (list, cabc.MutableSequence):
-        return st.lists(item, **size)
-    if origin in (set, cabc.MutableSet):
-        return st.sets(item, **size)
-    if origin in (frozenset, cabc.Set):
-        return st.frozensets(item, **size)
-    if origin in (dict, cabc.Mapping, cabc.MutableMapping):
+    if container.json == "object":
         value = _values(args[-1]) if args else _ANYTHING
         return st.dictionaries(item, value, **size)
-    if origin is cabc.Sequence:
-        return st.one_of(st.lists(item, **size), st.lists(item, **size).map(tuple))
-    if origin in (cabc.Collection, cabc.Iterable):
-        return st.lists(item, **size)
-    return None
+    if container.unique:
+        draw_set = st.sets(item, **size)
+        return draw_set if container.concrete is set else draw_set.map(frozenset)
+    lists = st.lists(item, **size)
+    if container.concrete is list:
+        return lists
+    if container.runtime is tuple:
+        return lists.map(tuple)
+    # An abstract sequence: lists and tuples both fit.
+    return st.one_of(lists, lists.map(tuple))
 
 
 def _scalar(tp: Any, hints: _Hints) -> SearchStrategy[Any]:
@@ -522,7 +464,8 @@ def _field_values(
         # The check depends on declared classes: compute it per draw.
         return values.filter(partial(_valid, attribute, fs, None))
     check = compile_check(annotation, 0)
-    values = _values(annotation, _hints(attribute.validator))
+    found = constraints(attribute.validator, unwrap(annotation).bounds)
+    values = _values(annotation, _hints(found))
     if fs.none_ok:
         values = st.none() | values
     return values.filter(partial(_valid, attribute, fs, check))
