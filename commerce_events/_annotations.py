@@ -192,13 +192,15 @@ def repeated_item(tp: Any) -> Any | None:
 
 # attrs' validator classes are private: their types are taken from public
 # factories, and only the attributes their reprs show are read.
-_AND = type(attrs_validators.and_())
-_OPTIONAL = type(attrs_validators.optional(attrs_validators.instance_of(object)))
-_IN = type(attrs_validators.in_(()))
-_NUMBER = type(attrs_validators.ge(0))
-_MIN_LEN = type(attrs_validators.min_len(0))
-_MAX_LEN = type(attrs_validators.max_len(0))
-_MATCHES = type(attrs_validators.matches_re(""))
+_AND: type[Any] = type(attrs_validators.and_())
+_OPTIONAL: type[Any] = type(
+    attrs_validators.optional(attrs_validators.instance_of(object))
+)
+_IN: type[Any] = type(attrs_validators.in_(()))
+_NUMBER: type[Any] = type(attrs_validators.ge(0))
+_MIN_LEN: type[Any] = type(attrs_validators.min_len(0))
+_MAX_LEN: type[Any] = type(attrs_validators.max_len(0))
+_MATCHES: type[Any] = type(attrs_validators.matches_re(""))
 _BOUND_TYPES = (at.Gt, at.Ge, at.Lt, at.Le, at.MinLen, at.MaxLen)
 _COMPARISONS: dict[str, type[at.Gt | at.Ge | at.Lt | at.Le]] = {
     ">": at.Gt,
@@ -258,7 +260,8 @@ def flatten(validator: Any) -> list[Any]:
     if isinstance(validator, list | tuple):
         return [v for item in validator for v in flatten(item)]
     if type(validator) is _AND:
-        inner = validator._validators  # noqa: SLF001 - attrs has no public way
+        # attrs has no public way to list them; its repr shows this attribute.
+        inner: Iterable[Any] = getattr(validator, "_validators", ())
         return [v for item in inner for v in flatten(item)]
     return [validator]
 

@@ -39,6 +39,7 @@ from ._domain import Domain
 
 __all__ = ["Check", "UnsupportedAnnotation", "compile_check"]
 
+
 class UnsupportedAnnotation(Exception):  # noqa: N818
     """Internal: the annotation cannot be checked at run time."""
 

@@ -26,7 +26,15 @@ from ._annotations import flatten
 from ._checks import Check, UnsupportedAnnotation, compile_check
 from .exceptions import EventDefinitionError, FrozenPayloadError, PayloadError
 
-__all__ = ["FieldSpec", "PayloadSpec", "build_payload_class", "field", "spec_of"]
+__all__ = [
+    "FieldSpec",
+    "PayloadSpec",
+    "build_payload_class",
+    "field",
+    "short_repr",
+    "spec_of",
+    "type_only",
+]
 
 T = TypeVar("T")
 
@@ -277,7 +285,7 @@ def _field_problem(
     if default is FROM_CONTEXT and not _is_context_domain(attribute.type):
         return "only request and user fields can default to FROM_REQUEST"
     if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
-        if default.takes_self:
+        if getattr(default, "takes_self", False):
             return "factories with takes_self are not supported"
     elif default is not attrs.NOTHING and default is not FROM_CONTEXT:
         problem = _default_problem(attribute, check, default)
@@ -302,12 +310,12 @@ def _default_problem(
     except TypeError:
         # One object shared by every payload: a change to it would show in all.
         return (
-            f"the default {_type_only(default)} is mutable (unhashable) and would "
+            f"the default {type_only(default)} is mutable (unhashable) and would "
             f"be shared by every payload: use factory= instead"
         )
     if default is None:
         return None  # a None default admits None, whatever the annotation says
-    shown = _type_only(default) if attribute.repr is False else _short_repr(default)
+    shown = type_only(default) if attribute.repr is False else short_repr(default)
     value = default
     if attribute.converter is not None:
         try:
@@ -525,7 +533,7 @@ def _signature(spec: PayloadSpec) -> inspect.Signature:
 
 def _make_repr(cls: type[Any], spec: PayloadSpec) -> Callable[[Any], str]:
     attributes = {a.name: a for a in attrs.fields(cls)}
-    ns: dict[str, Any] = {"_ce_type_only": _type_only, "_ce_shown_name": _shown_name}
+    ns: dict[str, Any] = {"_cetype_only": type_only, "_ce_shown_name": _shown_name}
     parts: list[str] = []
     for fs in spec.fields:
         shown = attributes[fs.name].repr
@@ -535,7 +543,7 @@ def _make_repr(cls: type[Any], spec: PayloadSpec) -> Callable[[Any], str]:
             ns[f"_ce_repr_{fs.name}"] = shown
             parts.append(f"{fs.name}={{_ce_repr_{fs.name}(self.{fs.name})}}")
         elif fs.sensitive:
-            parts.append(f"{fs.name}={{_ce_type_only(self.{fs.name})}}")
+            parts.append(f"{fs.name}={{_cetype_only(self.{fs.name})}}")
         else:
             parts.append(f"{fs.name}={{self.{fs.name}!r}}")
     body = ", ".join(parts)
@@ -567,7 +575,8 @@ class _PrettyRepr:
         return lambda printer, cycle: printer.text(repr(instance))
 
 
-def _type_only(value: object) -> str:
+def type_only(value: object) -> str:
+    """How a hidden value is shown: ``<str>``, by its type alone."""
     return "None" if value is None else f"<{type(value).__qualname__}>"
 
 
@@ -614,7 +623,7 @@ def _fail(
             else:
                 valid[fs.name] = value
         elif not check.accepts(value):
-            shown = _type_only(value) if fs.hidden else _short_repr(value)
+            shown = type_only(value) if fs.hidden else short_repr(value)
             problems[fs.name] = (
                 f"expected {check.expect}, got {shown} ({type(value).__qualname__})"
             )
@@ -651,9 +660,9 @@ def _conversion_failed(
 ) -> typing.NoReturn:
     if any(f.name == name and f.hidden for f in spec.fields):
         # The converter's message may quote the value: keep secrets out.
-        why = f"cannot convert {_type_only(value)} ({type(exc).__name__})"
+        why = f"cannot convert {type_only(value)} ({type(exc).__name__})"
     else:
-        why = f"cannot convert {_short_repr(value)}: {type(exc).__name__}: {exc}"
+        why = f"cannot convert {short_repr(value)}: {type(exc).__name__}: {exc}"
     raise PayloadError(spec.name, spec.payload_type, {name: why}) from exc
 
 
@@ -675,7 +684,7 @@ def _validator_problems(
             problems[attribute.name] = (
                 # A validator's message may quote the value: keep secrets out.
                 f"rejected by its validator ({type(exc).__name__}); got "
-                f"{_type_only(value)}"
+                f"{type_only(value)}"
                 if attribute.name in hidden
                 else _validator_message(exc)
             )
@@ -692,6 +701,7 @@ def _validator_message(exc: BaseException) -> str:
     return f"its validator raised {type(exc).__name__}: {exc}"
 
 
-def _short_repr(value: object, limit: int = 60) -> str:
+def short_repr(value: object, limit: int = 60) -> str:
+    """A repr cut to *limit* characters, for messages."""
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."

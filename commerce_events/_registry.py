@@ -12,7 +12,7 @@ import re
 import threading
 import typing
 from collections.abc import Callable, Iterable
-from typing import Any, Final, TypeVar, dataclass_transform
+from typing import Any, Final, TypeVar, cast, dataclass_transform
 
 import attr
 import attrs
@@ -177,13 +177,14 @@ def event(
 
     .. versionadded:: 0.1.0
     """
-    if isinstance(name, type):
+    if isinstance(cast("object", name), type):
         # @event above a class, without its name: the class came as the name.
         raise EventDefinitionError(
-            name.__qualname__,
+            cast("type[Any]", name).__qualname__,
             {
                 "<name>": f"@event needs the event's name: write "
-                f'@event("{_snake(name.__name__)}") above the class'
+                f'@event("{_snake(cast("type[Any]", name).__name__)}") above the '
+                f"class"
             },
         )
     _check_policy(on_error)

@@ -366,10 +366,13 @@ def _constraint_keywords(
         and all(_is_json_scalar(o) and not isinstance(o, enum.Enum) for o in options)
     ):
         keywords["enum"] = sorted(options, key=repr)
-    for side, bound in (("min", found.min_len), ("max", found.max_len)):
-        if bound is None:
+    sizes = (
+        ("min", None if found.min_len is None else found.min_len.min_length),
+        ("max", None if found.max_len is None else found.max_len.max_length),
+    )
+    for side, size in sizes:
+        if size is None:
             continue
-        size = bound.min_length if isinstance(bound, at.MinLen) else bound.max_length
         if "string" in kinds:
             keywords[f"{side}Length"] = size
         elif "array" in kinds:

@@ -122,6 +122,7 @@ forwarded events ignore them.
 .. versionadded:: 0.1.0
 """
 
+
 class _InvalidError(ValueError):
     """Internal: a value does not fit its annotation; ``str()`` says why."""
 
@@ -456,12 +457,8 @@ def _make_converter(*, forbid_extra_keys: bool) -> cattrs.Converter:
     conv.register_unstructure_hook_factory(_is_set, lambda t: _set_dump(conv, t))
     conv.register_structure_hook_factory(is_union, lambda t: _union_load(conv, t))
     conv.register_unstructure_hook_factory(is_union, lambda t: _union_dump(conv, t))
-    conv.register_structure_hook_factory(
-        _has_domain, lambda t: _domain_load(conv, t)
-    )
-    conv.register_unstructure_hook_factory(
-        _has_domain, lambda t: _domain_dump(conv, t)
-    )
+    conv.register_structure_hook_factory(_has_domain, lambda t: _domain_load(conv, t))
+    conv.register_unstructure_hook_factory(_has_domain, lambda t: _domain_dump(conv, t))
     return conv
 
 
@@ -790,8 +787,7 @@ def from_dict(
     """
     spec = spec_for(
         event,
-        use="from_dict() takes an event name or a payload class registered with "
-        "@event",
+        use="from_dict() takes an event name or a payload class registered with @event",
     )
     if unknown not in ("reject", "ignore"):
         msg = f"unknown must be 'reject' or 'ignore', got {unknown!r}"
@@ -857,8 +853,7 @@ def _hide(problems: dict[str, str], fs: FieldSpec, value: object) -> None:
     at_field = [
         path
         for path in problems
-        if path == fs.name
-        or (path.startswith(fs.name) and path[len(fs.name)] in ".[{")
+        if path == fs.name or (path.startswith(fs.name) and path[len(fs.name)] in ".[{")
     ]
     for path in at_field:
         del problems[path]

@@ -232,7 +232,9 @@ class TestMain:
 
     def test_import_includes_custom_events_in_json(self, custom_module):
         """--import MODULE with --format json includes the custom events."""
-        data = json.loads(run("catalogue", "--format", "json", "--import", custom_module))
+        data = json.loads(
+            run("catalogue", "--format", "json", "--import", custom_module)
+        )
         entry = {e["name"]: e for e in data}[CUSTOM_EVENT]
 
         assert f"{CUSTOM_MODULE}.PointsAwardedTestCli" == entry["payload_type"]

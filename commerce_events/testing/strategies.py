@@ -59,7 +59,7 @@ from .._annotations import (
 )
 from .._checks import Check, compile_check
 from .._domain import Domain
-from .._payload import FieldSpec, PayloadSpec
+from .._payload import FieldSpec, PayloadSpec, short_repr, type_only
 from .._registry import catalogue, spec_for
 from ..exceptions import PayloadError, UnknownDomainError
 
@@ -256,6 +256,7 @@ class _Hints:
 
 _NO_HINTS: Final = _Hints()
 
+
 def _hints(found: Constraints) -> _Hints:
     """What :func:`~commerce_events._annotations.constraints` read, to draw by."""
 
@@ -411,7 +412,9 @@ def _problem(
         try:
             attribute.validator(types.SimpleNamespace(), attribute, value)
         except (TypeError, ValueError) as exc:
-            return str(exc.args[0]) if exc.args else type(exc).__qualname__
+            if fs.hidden or not exc.args:  # its message may quote the value
+                return f"rejected by its validator ({type(exc).__qualname__})"
+            return str(exc.args[0])
         except Exception:  # noqa: BLE001
             # Most likely it reads other fields: building the payload decides.
             return None
@@ -419,10 +422,7 @@ def _problem(
 
 
 def _show(fs: FieldSpec, value: Any) -> str:
-    if fs.sensitive:
-        return "None" if value is None else f"<{type(value).__qualname__}>"
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."  # noqa: PLR2004
+    return type_only(value) if fs.hidden else short_repr(value)
 
 
 def _checked(
@@ -434,11 +434,7 @@ def _checked(
 ) -> Any:
     problem = _problem(attribute, fs, value)
     if problem is not None:
-        raise PayloadError(
-            spec.name,
-            spec.payload_type,
-            {fs.name: f"{source} drew {_show(fs, value)}, which is invalid: {problem}"},
-        )
+        raise _drew_invalid(spec, fs, source, value, problem)
     return value
 
 
@@ -480,22 +476,24 @@ def _checked_domain(
 ) -> Any:
     # Only the application's own strategy can draw a wrong domain object;
     # ours (stand-ins, instances of the declared classes) always fit.
-    if fs.domain in _domain_strategies:
-        if value is None:
-            raise PayloadError(
-                spec.name, spec.payload_type, {fs.name: f"{source} drew None"}
-            )
-        check = compile_check(attribute.type, 0)
-        if not check.accepts(value):
-            raise PayloadError(
-                spec.name,
-                spec.payload_type,
-                {
-                    fs.name: f"{source} drew {_show(fs, value)}, which is invalid: "
-                    f"expected {check.expect}, got {type(value).__qualname__}"
-                },
-            )
-    return value
+    if fs.domain not in _domain_strategies:
+        return value
+    if value is None:
+        raise PayloadError(
+            spec.name, spec.payload_type, {fs.name: f"{source} drew None"}
+        )
+    check = compile_check(attribute.type, 0)
+    if check.accepts(value):
+        return value
+    problem = f"expected {check.expect}, got {type(value).__qualname__}"
+    raise _drew_invalid(spec, fs, source, value, problem)
+
+
+def _drew_invalid(
+    spec: PayloadSpec, fs: FieldSpec, source: str, value: Any, problem: str
+) -> PayloadError:
+    why = f"{source} drew {_show(fs, value)}, which is invalid: {problem}"
+    return PayloadError(spec.name, spec.payload_type, {fs.name: why})
 
 
 # -- payloads -------------------------------------------------------------------------
