@@ -91,8 +91,8 @@ def describe(tp: Any) -> str:
 
 def article(name: str) -> str:
     """``"an order"``, ``"a user"``: *name* with its indefinite article."""
-    # "u" sounds like "you" in user, unit, usage: only "un..." takes "an".
-    vowel = name[:1] in "aeio" or name.startswith(("un", "ul", "um", "up"))
+    # "u" sounds like "you" in user, unit, usage, union; not in umbrella.
+    vowel = name[:1] in "aeio" or name.startswith(("ul", "um", "und", "up"))
     return f"an {name}" if vowel else f"a {name}"
 
 

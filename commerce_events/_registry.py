@@ -77,7 +77,8 @@ class EventNamespace(blinker.Namespace):
             UnknownEventError: Nothing is registered as *name*.
         """
         found = self[name]
-        if doc and not found.__doc__:
+        # The instance's own doc: the class's docstring is not the event's.
+        if doc and not vars(found).get("__doc__"):
             found.__doc__ = doc
         return found
 

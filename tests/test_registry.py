@@ -45,6 +45,7 @@ from commerce_events import (
     signal,
     subscribe,
 )
+from commerce_events._registry import payload_spec, spec_for
 from commerce_events.exceptions import (
     DuplicateEventError,
     EventDefinitionError,
@@ -211,7 +212,58 @@ class TestSignal:
             signal(value)
 
 
+class TestSpecFor:
+    """spec_for(): the one lookup of an event's spec."""
+
+    def test_by_name_alias_and_class(self):
+        spec = signal(ReviewAdded).spec
+        assert spec is spec_for("review_added")
+        assert spec is spec_for("review_created")
+        assert spec is spec_for(ReviewAdded)
+
+    def test_note_says_what_the_caller_takes(self):
+        with pytest.raises(NotAPayloadError) as error:
+            spec_for(NotRegistered, use="thing() takes a payload class")
+        assert ["thing() takes a payload class"] == error.value.__notes__
+
+    def test_payload_spec_names_the_object(self):
+        """payload_spec() of a non-payload shows the object itself."""
+        with pytest.raises(NotAPayloadError) as error:
+            payload_spec(42)
+        assert 42 == error.value.value
+
+
+class TestNamespaceSignalDoc:
+    def test_doc_documents_an_undocumented_event(self):
+        """signal(name, doc=...) documents a signal whose class has no docstring."""
+
+        @event("registry_undocumented_test")
+        class Undocumented:
+            n: int
+
+        found = namespace.signal("registry_undocumented_test", doc="Points given.")
+
+        assert "Points given." == found.__doc__
+
+    def test_payload_docstring_wins(self):
+        """The payload class's docstring stays the signal's documentation."""
+        found = namespace.signal("review_added", doc="Something else.")
+
+        assert "Something else." != found.__doc__
+        assert signal(ReviewAdded).spec.doc.splitlines()[0] in (found.__doc__ or "")
+
+
 class TestEvent:
+    def test_without_a_name(self):
+        """@event above a class without its name says how to write it."""
+        with pytest.raises(EventDefinitionError) as error:
+
+            @event  # type: ignore[arg-type]
+            class PointsRedeemed:
+                points: int
+
+        assert '@event("points_redeemed")' in error.value.fields["<name>"]
+
     def test_custom_event_is_registered(self):
         """@event registers the class's signal under its name and aliases."""
         sig = namespace["points_awarded_test_registry"]
