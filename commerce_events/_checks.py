@@ -24,6 +24,7 @@ import attrs
 from ._annotations import (
     STRINGS,
     Container,
+    Unwrapped,
     article,
     container_of,
     describe,
@@ -37,10 +38,10 @@ from ._annotations import (
 )
 from ._domain import Domain
 
-__all__ = ["Check", "UnsupportedAnnotation", "compile_check"]
+__all__ = ["Check", "UnsupportedAnnotationError", "compile_check"]
 
 
-class UnsupportedAnnotation(Exception):  # noqa: N818
+class UnsupportedAnnotationError(Exception):
     """Internal: the annotation cannot be checked at run time."""
 
 
@@ -106,7 +107,7 @@ def _element_test(tp: Any) -> Callable[[Any], bool]:
         return _instance_test(origin)
     if isinstance(tp, type):
         return _class_test(tp)
-    raise UnsupportedAnnotation(describe(tp))
+    raise UnsupportedAnnotationError(describe(tp))
 
 
 def _instance_test(outer: type[Any]) -> Callable[[Any], bool]:
@@ -167,7 +168,7 @@ def compile_check(annotation: Any, index: int) -> Check:
         index: A number unique within the class, to name the check's globals.
 
     Raises:
-        UnsupportedAnnotation: The annotation has no run-time meaning we check.
+        UnsupportedAnnotationError: The annotation has no run-time meaning we check.
     """
     if is_none(annotation):
         return Check(True, "True", {}, lambda v: False, "None")
@@ -178,9 +179,11 @@ def compile_check(annotation: Any, index: int) -> Check:
         tp = unwrapped.base
         if unwrapped.domain is not None:
             base = None if tp is Any or tp is object else compile_check(tp, index)
-            return _domain_check(unwrapped.domain, none_ok, index, base)
+            return _domain_check(unwrapped.domain, index, base, none_ok=none_ok)
         if unwrapped.bounds:
-            return _bounded_check(compile_check(tp, index), unwrapped, none_ok, index)
+            return _bounded_check(
+                compile_check(tp, index), unwrapped, index, none_ok=none_ok
+            )
         real = [tp]
 
     if any(m is Any or m is object for m in real):
@@ -252,7 +255,9 @@ def _plain_class(tp: Any) -> bool:
     return container is None or not container.refuses_strings
 
 
-def _bounded_check(base: Check, unwrapped: Any, none_ok: bool, index: int) -> Check:  # noqa: FBT001
+def _bounded_check(
+    base: Check, unwrapped: Unwrapped, index: int, *, none_ok: bool
+) -> Check:
     """``Annotated[int, Ge(0)]``: the base check, then the bounds."""
     base_accepts = base.accepts
     bounded = within(unwrapped.bounds)
@@ -288,14 +293,11 @@ def _member_test(tp: Any) -> Callable[[Any], bool]:
         return _instance_test(origin)
     if isinstance(tp, type):
         return _class_test(tp)
-    raise UnsupportedAnnotation(describe(tp))
+    raise UnsupportedAnnotationError(describe(tp))
 
 
 def _domain_check(
-    domain: Domain,
-    none_ok: bool,  # noqa: FBT001
-    index: int,
-    base: Check | None,
+    domain: Domain, index: int, base: Check | None, *, none_ok: bool
 ) -> Check:
     classes = domain.classes()
     if base is not None:

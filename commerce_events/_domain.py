@@ -122,6 +122,19 @@ def domain_classes() -> Mapping[str, tuple[type[Any], ...]]:
         return dict(_declared)
 
 
+def known(name: object) -> Domain:
+    """The domain named *name*, among those defined so far.
+
+    Raises:
+        UnknownDomainError: No domain has that name.
+    """
+    with _lock:
+        found = _known.get(name) if isinstance(name, str) else None
+        if found is None:
+            raise UnknownDomainError(str(name), tuple(_known))
+        return found
+
+
 def on_declaration(callback: Callable[[], None]) -> None:
     with _lock:
         _on_change.append(callback)

@@ -23,7 +23,7 @@ import attrs
 
 from . import _context, _domain
 from ._annotations import flatten
-from ._checks import Check, UnsupportedAnnotation, compile_check
+from ._checks import Check, UnsupportedAnnotationError, compile_check
 from .exceptions import EventDefinitionError, FrozenPayloadError, PayloadError
 
 __all__ = [
@@ -227,7 +227,7 @@ def build_payload_class(
     for index, attribute in enumerate(attrs.fields(built)):
         try:
             checks[attribute.name] = compile_check(attribute.type, index)
-        except UnsupportedAnnotation as exc:
+        except UnsupportedAnnotationError as exc:
             problems[attribute.name] = f"cannot check annotation {exc} at run time"
             continue
         problem = _field_problem(attribute, checks[attribute.name], names)
@@ -340,7 +340,7 @@ def _default_problem(
 def _is_context_domain(annotation: Any) -> bool:
     try:
         check = compile_check(annotation, 0)
-    except UnsupportedAnnotation:
+    except UnsupportedAnnotationError:
         return False
     return check.domain is not None and check.domain.name in _FROM_CONTEXT
 
@@ -372,16 +372,19 @@ def _install(cls: type[Any], spec: PayloadSpec) -> None:
     """Generate and set ``cls.__init__`` and ``cls.__repr__``."""
     # Recompiled on domain declarations, so read the current checks.
     checks = {a.name: compile_check(a.type, i) for i, a in enumerate(attrs.fields(cls))}
-    init = _make_init(cls, spec, checks)
-    # Assigned through setattr: mypy rightly forbids replacing methods.
-    setattr(cls, "__init__", init)  # noqa: B010
-    setattr(cls, "__repr__", _make_repr(cls, spec))  # noqa: B010
-    setattr(cls, FIELDS_ATTR, _make_fields_getter(cls, spec))
-    # IPython and Hypothesis pretty-print attrs instances field by field, which
-    # would show sensitive values: make them use the safe repr.
-    setattr(cls, "_repr_pretty_", _PrettyRepr())  # noqa: B010
-    setattr(cls, "__setattr__", _frozen)  # noqa: B010
-    setattr(cls, "__delattr__", _frozen)  # noqa: B010
+    installed: dict[str, Any] = {
+        "__init__": _make_init(cls, spec, checks),
+        "__repr__": _make_repr(cls, spec),
+        FIELDS_ATTR: _make_fields_getter(cls, spec),
+        # IPython and Hypothesis pretty-print attrs instances field by field,
+        # which would show sensitive values: make them use the safe repr.
+        "_repr_pretty_": _PrettyRepr(),
+        "__setattr__": _frozen,
+        "__delattr__": _frozen,
+    }
+    for name, value in installed.items():
+        # Through setattr: mypy rightly forbids replacing methods.
+        setattr(cls, name, value)
 
 
 def _frozen(self: object, name: str, *_: object) -> typing.NoReturn:

@@ -54,7 +54,7 @@ from ._annotations import (
     repeated_item,
     unwrap,
 )
-from ._checks import UnsupportedAnnotation, compile_check
+from ._checks import UnsupportedAnnotationError, compile_check
 from ._domain import Domain
 from ._payload import FieldSpec
 from ._registry import catalogue, spec_for
@@ -157,7 +157,7 @@ def _field_schema(fs: FieldSpec, attribute: attrs.Attribute[Any]) -> dict[str, A
     schema = _schema_of(fs.annotation, fs.name, ())
     try:
         admits_none = compile_check(fs.annotation, 0).none_ok
-    except UnsupportedAnnotation:  # pragma: no cover - refused when defined
+    except UnsupportedAnnotationError:  # pragma: no cover - refused when defined
         admits_none = True
     if fs.none_ok and not admits_none:
         schema = {"anyOf": [schema, {"type": "null"}]}
@@ -741,12 +741,12 @@ def _bound(schema: Mapping[str, Any], keywords: Any, *, lower: bool) -> Any:
         value = schema.get(keyword)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             candidate = (value, exclusive)
-            if best is None or _tighter(candidate, best, lower):
+            if best is None or _tighter(candidate, best, lower=lower):
                 best = candidate
     return best
 
 
-def _tighter(a: tuple[float, bool], b: tuple[float, bool], lower: bool) -> bool:  # noqa: FBT001
+def _tighter(a: tuple[float, bool], b: tuple[float, bool], *, lower: bool) -> bool:
     if a[0] != b[0]:
         return a[0] > b[0] if lower else a[0] < b[0]
     return a[1] and not b[1]
@@ -761,9 +761,13 @@ def _compare_bounds(
     for keywords, lower, word in ((_LOWER, True, "lower"), (_UPPER, False, "upper")):
         before = _bound(old, keywords, lower=lower)
         after = _bound(new, keywords, lower=lower)
-        if after is not None and (before is None or _tighter(after, before, lower)):
-            narrowed(f"{word} bound now {_show_bound(after, lower)}")
-        elif before is not None and (after is None or _tighter(before, after, lower)):
+        if after is not None and (
+            before is None or _tighter(after, before, lower=lower)
+        ):
+            narrowed(f"{word} bound now {_show_bound(after, lower=lower)}")
+        elif before is not None and (
+            after is None or _tighter(before, after, lower=lower)
+        ):
             widened(f"{word} bound relaxed")
     for keyword, is_min in (
         ("minLength", True),
@@ -778,7 +782,7 @@ def _compare_bounds(
             narrowed(f"{keyword} now {after}")
 
 
-def _show_bound(bound: tuple[float, bool], lower: bool) -> str:  # noqa: FBT001
+def _show_bound(bound: tuple[float, bool], *, lower: bool) -> str:
     sign = (">" if bound[1] else ">=") if lower else ("<" if bound[1] else "<=")
     return f"{sign} {bound[0]}"
 

@@ -79,6 +79,7 @@ from cattrs.errors import (
 
 from . import _dispatch
 from ._annotations import (
+    CONTAINERS,
     article,
     container_of,
     is_literal,
@@ -87,13 +88,13 @@ from ._annotations import (
     repeated_item,
     unwrap,
 )
-from ._checks import UnsupportedAnnotation, compile_check
+from ._checks import UnsupportedAnnotationError, compile_check
 from ._domain import Domain
 from ._payload import FieldSpec, PayloadSpec
 from ._registry import payload_spec, spec_for
 from ._serialization_hooks import (
     DECIMAL_PATTERN,
-    NoIdentity,
+    NoIdentityError,
     default_identity,
     hooks_for,
     register_identity,
@@ -415,7 +416,7 @@ def _is_nested_class(tp: Any) -> bool:
 def _expect(tp: Any) -> str:
     try:
         return compile_check(tp, 0).expect
-    except UnsupportedAnnotation:
+    except UnsupportedAnnotationError:
         return repr(tp).replace("typing.", "")
 
 
@@ -478,8 +479,7 @@ def _object_first(hook: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
 
 
 def _array_hook(conv: cattrs.Converter, tp: Any) -> Callable[[Any, Any], Any]:
-    container = container_of(tp)
-    assert container is not None  # noqa: S101 - the predicate said so
+    container = container_of(tp) or CONTAINERS[list]  # _is_array said it is one
     args = get_args(tp)
     inner: Any
     if get_origin(tp) is tuple and repeated_item(tp) is None:
@@ -587,7 +587,7 @@ def _union_dump(conv: cattrs.Converter, tp: Any) -> Callable[[Any], Any]:
             # classes may change, so they are compiled per call.
             try:
                 fits = compile_check(member, 0).accepts(value)
-            except UnsupportedAnnotation:
+            except UnsupportedAnnotationError:
                 fits = True
             if fits:
                 return conv.unstructure(value, unstructure_as=member)
@@ -614,7 +614,7 @@ def _domain_dump(conv: cattrs.Converter, tp: Any) -> Callable[[Any], Any]:
         else:
             try:
                 identity = default_identity(value, domain.name)
-            except NoIdentity as exc:
+            except NoIdentityError as exc:
                 raise _InvalidError(str(exc)) from None
         return conv.unstructure(identity)
 
@@ -653,7 +653,7 @@ _tolerant = _make_converter(forbid_extra_keys=False)
 # -- JSON data -------------------------------------------------------------------
 
 
-class _NotJSON(Exception):  # noqa: N818 - internal
+class _NotJSONError(Exception):
     def __init__(self, path: str, reason: str) -> None:
         super().__init__(path, reason)
         self.path = path
@@ -661,13 +661,13 @@ class _NotJSON(Exception):  # noqa: N818 - internal
 
 
 def _plain(value: Any, path: str) -> Any:
-    """*value* as plain JSON data (exact builtin types), or raise _NotJSON."""
+    """*value* as plain JSON data (exact builtin types), or raise _NotJSONError."""
     kind = type(value)
     if value is None or kind is str or kind is bool or kind is int:
         return value
     if kind is float:
         if not math.isfinite(value):
-            raise _NotJSON(
+            raise _NotJSONError(
                 path, f"{value!r} is not finite: JSON has no NaN or Infinity"
             )
         return value
@@ -677,7 +677,7 @@ def _plain(value: Any, path: str) -> Any:
         result: dict[str, Any] = {}
         for key, item in value.items():
             if not isinstance(key, str):
-                raise _NotJSON(
+                raise _NotJSONError(
                     path, f"key {_got(key)} is not a string (JSON object keys are)"
                 )
             result[str.__str__(key)] = _plain(item, f"{path}[{key!r}]")
@@ -690,7 +690,7 @@ def _plain(value: Any, path: str) -> Any:
         return int(value)
     if isinstance(value, float):
         return _plain(float(value), path)
-    raise _NotJSON(path, f"{_got(value)} is not JSON data")
+    raise _NotJSONError(path, f"{_got(value)} is not JSON data")
 
 
 # -- payloads --------------------------------------------------------------------------
@@ -733,7 +733,7 @@ def to_dict(payload: _dispatch.Payload, /) -> dict[str, Any]:
                 else _strict.unstructure(value, unstructure_as=fs.annotation)
             )
             result[fs.name] = _plain(dumped, fs.name)
-        except _NotJSON as exc:
+        except _NotJSONError as exc:
             problems[exc.path] = exc.reason
         except _InvalidError as exc:
             problems[fs.name] = str(exc)

@@ -15,7 +15,7 @@ from hypothesis.strategies import SearchStrategy
 
 import commerce_events
 from commerce_events import event
-from commerce_events._checks import Check, UnsupportedAnnotation, compile_check
+from commerce_events._checks import Check, UnsupportedAnnotationError, compile_check
 from commerce_events.domain import Domain, Product, domain_classes
 from commerce_events.exceptions import EventDefinitionError, PayloadError
 
@@ -526,7 +526,7 @@ class TestUnsupported:
     )
     def test_raise_unsupported_annotation(self, annotation):
         """compile_check refuses annotations it cannot check."""
-        with pytest.raises(UnsupportedAnnotation):
+        with pytest.raises(UnsupportedAnnotationError):
             compile_check(annotation, 0)
 
     def test_make_event_definition_errors(self):

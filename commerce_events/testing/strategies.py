@@ -61,7 +61,7 @@ from .._checks import Check, compile_check
 from .._domain import Domain
 from .._payload import FieldSpec, PayloadSpec, short_repr, type_only
 from .._registry import catalogue, spec_for
-from ..exceptions import PayloadError, UnknownDomainError
+from ..exceptions import PayloadError
 
 __all__ = [
     "DomainStandIn",
@@ -106,13 +106,6 @@ class DomainStandIn:
 
     def __repr__(self) -> str:
         return f"<{self.domain} #{self.key}>"
-
-
-def _known_domain(name: str) -> Domain:
-    known = _domain._known  # noqa: SLF001 - the domains defined so far
-    if not isinstance(name, str) or name not in known:
-        raise UnknownDomainError(str(name), tuple(known))
-    return known[name]
 
 
 class _Registration(AbstractContextManager[None]):
@@ -171,7 +164,7 @@ def register_domain_strategy(
 
     .. versionadded:: 0.1.0
     """
-    _known_domain(domain)
+    _domain.known(domain)
     if not isinstance(cast("object", strategy), SearchStrategy):  # run-time check
         msg = f"expected a Hypothesis strategy for domain {domain!r}, got {strategy!r}"
         raise TypeError(msg)
@@ -230,7 +223,7 @@ def domain_objects(domain: str, /) -> SearchStrategy[Any]:
 
     .. versionadded:: 0.1.0
     """
-    return _domain_draw(_known_domain(domain))
+    return _domain_draw(_domain.known(domain))
 
 
 # -- deriving strategies from annotations -------------------------------------------
@@ -450,7 +443,7 @@ def _field_values(
     """Valid values of one field (never drawn from the application's overrides)."""
     annotation = attribute.type
     if fs.domain is not None:
-        domain = _known_domain(fs.domain)
+        domain = _domain.known(fs.domain)
         source = f"the strategy registered for domain {domain.name!r}"
         values = _domain_draw(domain).map(
             partial(_checked_domain, spec, attribute, fs, source)
@@ -720,9 +713,9 @@ def _invalid(draw: st.DrawFn, payload_type: type[Any]) -> InvalidArguments:
         )
     )
     problems: dict[str, Problem] = {}
-    for name, problem in chosen:
+    for chosen_name, problem in chosen:
+        name = draw(_unknown_names(spec)) if problem == "unknown" else chosen_name
         if problem == "unknown":
-            name = draw(_unknown_names(spec))  # noqa: PLW2901
             kwargs[name] = draw(_WRONG)
         elif problem == "missing":
             del kwargs[name]
