@@ -26,9 +26,9 @@ from ._domain import Domain
 
 __all__ = [
     "CONTAINERS",
+    "STRINGS",
     "Constraints",
     "Container",
-    "NoneType",
     "Unwrapped",
     "article",
     "bound_value",
@@ -46,15 +46,12 @@ __all__ = [
     "within",
 ]
 
-NoneType: type[None] = type(None)
-
-
 # -- shapes ---------------------------------------------------------------------------
 
 
 def is_none(tp: Any) -> bool:
     """Whether *tp* is ``None`` as an annotation."""
-    return tp is None or tp is NoneType
+    return tp is None or tp is type(None)
 
 
 def is_union(tp: Any) -> bool:

@@ -3,13 +3,15 @@
 A :class:`Check` is used twice: its ``expr`` is inlined into the payload's
 generated ``__init__`` (the hot path, one boolean expression per field), and its
 ``accepts`` function explains a failure on the cold path. Both come from the same
-annotation, so they cannot disagree.
+annotation, read by :mod:`._annotations` as every other layer reads it, so
+they cannot disagree with each other nor with the schemas and strategies.
 
 Supported: classes, ``X | None`` and other unions, ``Literal``, ``Any``/``object``,
-``Annotated`` (with :class:`~commerce_events.domain.Domain` metadata), and
-containers (``tuple``, ``list``, ``set``, ``frozenset``, ``dict`` and their
-``collections.abc`` counterparts) checked shallowly: the container's type and
-its items' classes, one level deep.
+``Annotated`` (with :class:`~commerce_events.domain.Domain` metadata and
+``annotated-types`` bounds), and containers (``tuple``, ``list``, ``set``,
+``frozenset``, ``dict`` and their ``collections.abc`` counterparts) checked
+shallowly: the container's type and its items' classes, one level deep. An
+expression names nothing but its own namespace's ``_ce_`` names and the value.
 """
 
 from __future__ import annotations

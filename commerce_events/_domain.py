@@ -47,7 +47,7 @@ class Domain:
 
     Used as ``Annotated`` metadata: ``Annotated[Any, Domain("product")]``. The
     field accepts any non-``None`` object until the application declares the
-    domain's classes with :func:`declare_domain_classes`.
+    domain's classes with :func:`~commerce_events.declare_domain_classes`.
 
     Args:
         name: The domain's name (``"product"``), the key used to declare its

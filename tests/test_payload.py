@@ -1108,7 +1108,8 @@ def _definitions(draw: st.DrawFn) -> tuple[str, dict[str, Any], dict[str, Any]]:
     names = draw(st.lists(_HOSTILE_NAMES, min_size=1, max_size=4, unique=True))
     annotations = {name: draw(_ANNOTATIONS) for name in names}
     defaults = {name: draw(_VALUES) for name in names if draw(st.booleans())}
-    class_name = draw(_HOSTILE_TEXT.filter(bool) | st.just("Hostile"))
+    # Any text but NUL (type() refuses it), code and quotes included.
+    class_name = draw(_HOSTILE_TEXT.filter(lambda t: t and "\x00" not in t))
     return class_name, annotations, defaults
 
 

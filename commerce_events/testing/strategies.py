@@ -444,10 +444,7 @@ def _field_values(
     annotation = attribute.type
     if fs.domain is not None:
         domain = _domain.known(fs.domain)
-        source = f"the strategy registered for domain {domain.name!r}"
-        values = _domain_draw(domain).map(
-            partial(_checked_domain, spec, attribute, fs, source)
-        )
+        values = _domain_draw(domain).map(partial(_checked_domain, spec, attribute, fs))
         if fs.none_ok:
             values = st.none() | values
         # The check depends on declared classes: compute it per draw.
@@ -461,25 +458,14 @@ def _field_values(
 
 
 def _checked_domain(
-    spec: PayloadSpec,
-    attribute: attrs.Attribute[Any],
-    fs: FieldSpec,
-    source: str,
-    value: Any,
+    spec: PayloadSpec, attribute: attrs.Attribute[Any], fs: FieldSpec, value: Any
 ) -> Any:
     # Only the application's own strategy can draw a wrong domain object;
     # ours (stand-ins, instances of the declared classes) always fit.
     if fs.domain not in _domain_strategies:
         return value
-    if value is None:
-        raise PayloadError(
-            spec.name, spec.payload_type, {fs.name: f"{source} drew None"}
-        )
-    check = compile_check(attribute.type, 0)
-    if check.accepts(value):
-        return value
-    problem = f"expected {check.expect}, got {type(value).__qualname__}"
-    raise _drew_invalid(spec, fs, source, value, problem)
+    source = f"the strategy registered for domain {fs.domain!r}"
+    return _checked(spec, attribute, fs, source, value)
 
 
 def _drew_invalid(
