@@ -33,7 +33,17 @@ from .exceptions import (
     UnknownEventError,
 )
 
-__all__ = ["GROUPS", "EventNamespace", "catalogue", "event", "namespace", "signal"]
+__all__ = [
+    "GROUPS",
+    "EventNamespace",
+    "catalogue",
+    "event",
+    "namespace",
+    "on_registration",
+    "payload_spec",
+    "signal",
+    "spec_for",
+]
 
 T = TypeVar("T")
 
@@ -41,7 +51,7 @@ _lock = threading.Lock()
 _registration_callbacks: list[Callable[[type[Any]], None]] = []
 
 
-def _on_registration(callback: Callable[[type[Any]], None]) -> None:
+def on_registration(callback: Callable[[type[Any]], None]) -> None:
     """Call ``callback(payload_type)`` after each event is registered.
 
     For the testing toolkit: it registers a Hypothesis strategy for every new

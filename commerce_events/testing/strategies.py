@@ -782,6 +782,4 @@ _register_type_strategies()
 # Events registered from now on are registered with Hypothesis as they are
 # defined: st.from_type() resolves eagerly, so registering them any later would
 # miss the common ``@given(st.from_type(MyEvent))`` right below the class.
-_on_registration = getattr(_registry, "_on_registration", None)
-if _on_registration is not None:  # pragma: no branch
-    _on_registration(_register)
+_registry.on_registration(_register)
