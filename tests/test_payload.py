@@ -1113,6 +1113,18 @@ def _definitions(draw: st.DrawFn) -> tuple[str, dict[str, Any], dict[str, Any]]:
     return class_name, annotations, defaults
 
 
+def _unregister(payload_type: type) -> None:
+    """Forget a test event, so that hundreds of generated ones do not crowd the
+    catalogue that other tests (``any_payload()``) draw from."""
+    from commerce_events import _dispatch, namespace
+
+    spec = spec_of(payload_type)
+    assert spec is not None
+    for name in (spec.name, *spec.aliases):
+        dict.pop(namespace, name, None)
+    _dispatch._signal_by_type.pop(payload_type, None)
+
+
 class TestHostileDefinitions:
     @given(_definitions(), st.data())
     def test_construction_validates_exactly_as_annotated(self, definition, data):
@@ -1134,7 +1146,13 @@ class TestHostileDefinitions:
             assert bad_defaults == set(refused.value.fields)
             return
         built = event(_unique("hostile"))(cls)
+        try:
+            self._check_construction(built, annotations, defaults, class_name, data)
+        finally:
+            _unregister(built)
 
+    @staticmethod
+    def _check_construction(built, annotations, defaults, class_name, data):
         kwargs = {
             n: data.draw(_VALUES, label=n)
             for n in annotations
