@@ -15,13 +15,12 @@ from typing import Any, cast
 import attrs
 
 from . import _domain
-from .exceptions import UnknownDomainError
 
 __all__ = [
     "DECIMAL_PATTERN",
     "DEFAULT_IDENTITY_SCHEMA",
     "IdentityHooks",
-    "NoIdentity",
+    "NoIdentityError",
     "default_identity",
     "hooks_for",
     "register_identity",
@@ -56,7 +55,7 @@ class IdentityHooks:
 _DEFAULT = IdentityHooks(None, None, None)
 
 
-class NoIdentity(Exception):  # noqa: N818 - internal, turned into SerializationError
+class NoIdentityError(Exception):
     """Internal: a domain object has no identity to serialize."""
 
 
@@ -130,9 +129,7 @@ def register_identity(
 
     .. versionadded:: 0.1.0
     """
-    marker = _domain._known.get(domain)  # noqa: SLF001 - the domains defined so far
-    if marker is None:
-        raise UnknownDomainError(domain, tuple(_domain._known))  # noqa: SLF001
+    marker = _domain.known(domain)
     if marker.sensitive:
         msg = (
             f"the {domain!r} domain is sensitive (it may hold secrets such as "
@@ -167,7 +164,7 @@ def default_identity(value: object, domain: str) -> object:
     """The identity of a domain object when no dump hook is registered.
 
     Raises:
-        NoIdentity: The object has none (the message says what to do).
+        NoIdentityError: The object has none (the message says what to do).
     """
     if isinstance(value, (str, uuid.UUID)) or (
         isinstance(value, int) and not isinstance(value, bool)
@@ -183,7 +180,7 @@ def default_identity(value: object, domain: str) -> object:
                     f"commerce_events.serialization.register_identity("
                     f"{domain!r}, dump=...)"
                 )
-                raise NoIdentity(msg)
+                raise NoIdentityError(msg)
             continue
         return identity
     msg = (
@@ -191,7 +188,7 @@ def default_identity(value: object, domain: str) -> object:
         f"one with commerce_events.serialization.register_identity({domain!r}, "
         f"dump=...)"
     )
-    raise NoIdentity(msg)
+    raise NoIdentityError(msg)
 
 
 def _kind(value: object) -> str:

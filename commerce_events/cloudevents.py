@@ -39,18 +39,17 @@ from typing import Any, Final, TypeVar, overload
 
 import attrs
 
-from . import _dispatch
 from ._context import CURRENT_EVENT, EventMetadata
+from ._delivery import Payload
 from ._payload import PayloadSpec
-from ._serialization_errors import EnvelopeError
-from .exceptions import UnknownEventError
-from .serialization import Unknown, _spec_for, _spec_of_payload, from_dict, to_dict
+from ._registry import payload_spec, spec_for
+from .exceptions import EnvelopeError, UnknownEventError
+from .serialization import Unknown, from_dict, to_dict
 
 __all__ = [
     "CONTENT_TYPE",
     "DEFAULT_TYPE_PREFIX",
     "SPECVERSION",
-    "EnvelopeError",
     "envelope_metadata",
     "event_type",
     "from_cloudevent",
@@ -85,12 +84,6 @@ _PREFIX = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")
 _JSON_TYPE = re.compile(r"^application/([a-z0-9.+-]+\+)?json\s*(;.*)?$", re.IGNORECASE)
 
 
-def _version_of(spec: PayloadSpec) -> int:
-    # A per-event schema version may come from @event later; until then, 1.
-    version = getattr(spec, "version", 1)
-    return version if isinstance(version, int) and version > 0 else 1
-
-
 def _check_prefix(type_prefix: str) -> None:
     if not isinstance(type_prefix, str) or not _PREFIX.match(type_prefix):
         msg = (
@@ -121,8 +114,8 @@ def event_type(
     .. versionadded:: 0.1.0
     """
     _check_prefix(type_prefix)
-    spec = _spec_for(event)
-    return f"{type_prefix}.{spec.name}.v{_version_of(spec)}"
+    spec = spec_for(event)
+    return f"{type_prefix}.{spec.name}.v{spec.version}"
 
 
 def _rfc3339(time: dt.datetime) -> str:
@@ -143,7 +136,7 @@ def _subject(spec: PayloadSpec, data: Mapping[str, Any]) -> str | None:
 
 
 def to_cloudevent(
-    payload: _dispatch.Payload,
+    payload: Payload,
     /,
     *,
     source: str,
@@ -177,7 +170,10 @@ def to_cloudevent(
 
     .. versionadded:: 0.1.0
     """
-    spec = _spec_of_payload(payload)
+    spec = payload_spec(
+        payload,
+        use="to_cloudevent() takes a payload of an event registered with @event",
+    )
     if not isinstance(source, str) or not source:
         msg = f"source must be a non-empty string (a URI reference), got {source!r}"
         raise ValueError(msg)
@@ -194,7 +190,7 @@ def to_cloudevent(
         "specversion": SPECVERSION,
         "id": str(metadata.id),
         "source": source,
-        "type": f"{type_prefix}.{spec.name}.v{_version_of(spec)}",
+        "type": f"{type_prefix}.{spec.name}.v{spec.version}",
     }
     chosen = subject if subject is not None else _subject(spec, data)
     if chosen is not None:
@@ -307,15 +303,15 @@ def _event_of(
         )
         return None
     try:
-        spec = _spec_for(match["name"])
+        spec = spec_for(match["name"])
     except UnknownEventError as exc:
         problems["type"] = f"{kind!r}: {exc}"
         return None
     version = int(match["version"])
-    if version != _version_of(spec):
+    if version != spec.version:
         problems["type"] = (
             f"{kind!r}: version {version} of {spec.name!r} is not known here "
-            f"(this process has version {_version_of(spec)})"
+            f"(this process has version {spec.version})"
         )
         return None
     return spec

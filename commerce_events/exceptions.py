@@ -15,6 +15,8 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Self
 
+from attrs.exceptions import FrozenInstanceError
+
 __all__ = [
     "AsyncDeliveryError",
     "CommerceEventsError",
@@ -25,6 +27,7 @@ __all__ = [
     "EventDefinitionError",
     "EventRecursionError",
     "ForwardingError",
+    "FrozenPayloadError",
     "NotAPayloadError",
     "PayloadError",
     "SerializationError",
@@ -115,6 +118,42 @@ class NotAPayloadError(CommerceEventsError, TypeError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.value, self.args[0]))
+
+
+class FrozenPayloadError(CommerceEventsError, FrozenInstanceError):
+    """A payload's field was assigned or deleted: payloads are immutable.
+
+    Every subscriber sees the same payload, so none may change it; build a new
+    one with :func:`attrs.evolve` instead. It is an attrs
+    :class:`~attrs.exceptions.FrozenInstanceError` (an :class:`AttributeError`).
+
+    Attributes:
+        event: The name of the event.
+        payload_type: The payload class.
+        field: The name that was assigned or deleted.
+
+    .. versionadded:: 0.1.0
+    """
+
+    event: str
+    payload_type: type[Any]
+    field: str
+
+    def __init__(self, event: str, payload_type: type[Any], field: str) -> None:
+        self.event = event
+        self.payload_type = payload_type
+        self.field = field
+        msg = (
+            f"{payload_type.__name__} ({event!r}) is frozen: cannot change "
+            f"{field!r}; build a new payload with attrs.evolve(payload, "
+            f"{field}=...)"
+        )
+        # FrozenInstanceError's __init__ takes no message: ours replaces it.
+        AttributeError.__init__(self, msg)
+        self.msg = msg
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.event, self.payload_type, self.field))
 
 
 class UnknownEventError(CommerceEventsError, LookupError):

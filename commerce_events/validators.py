@@ -37,7 +37,11 @@ MAX_QUANTITY: Final = 1_000_000
 quantities survive JSON, msgpack and every database column)."""
 
 currency_code: Final = _v.matches_re(r"[A-Z]{3}")
-"""An ISO 4217 currency code: three upper-case letters (``"EUR"``)."""
+"""A currency code in the shape of ISO 4217: three capital letters (``"EUR"``).
+
+The shape only: the codes themselves are not looked up (``"ABC"`` passes), as
+the list changes and a payload must not fail when a country adopts a new one.
+"""
 
 
 def _finite_non_negative(

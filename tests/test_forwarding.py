@@ -41,7 +41,11 @@ from commerce_events import (
 )
 from commerce_events import _serialization_hooks as hooks
 from commerce_events.cloudevents import EnvelopeError, to_cloudevent
-from commerce_events.exceptions import NotAPayloadError, SubscriberError
+from commerce_events.exceptions import (
+    NotAPayloadError,
+    SerializationError,
+    SubscriberError,
+)
 from commerce_events.forwarding import (
     Forwarder,
     Forwarding,
@@ -61,7 +65,7 @@ from commerce_events.forwarding.redis import (
     RedisStreamConsumer,
     RedisStreamForwarder,
 )
-from commerce_events.serialization import SerializationError, register_identity
+from commerce_events.serialization import register_identity
 
 WAIT = 10.0  # seconds: the bound of every wait for another process or thread
 WORKER = "worker"  # the sender of events a consumer emits in these tests

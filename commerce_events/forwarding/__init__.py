@@ -51,17 +51,16 @@ from .._context import EventMetadata
 from .._delivery import deliver
 from .._failures import policy_of
 from .._scopes import CommitHook
-from .._serialization_errors import ForwardingError, SerializationError
 from .._settings import OnError
 from .._subscribe import subscribe, unsubscribe
 from .._subscriptions import ANY, route_for_type
 from ..cloudevents import DEFAULT_TYPE_PREFIX, _read, event_type, to_cloudevent
+from ..exceptions import ForwardingError, SerializationError
 from ..serialization import Unknown, from_dict
 
 __all__ = [
     "Forwarder",
     "Forwarding",
-    "ForwardingError",
     "SeenIds",
     "SeenStore",
     "consume_envelope",

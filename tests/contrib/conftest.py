@@ -29,7 +29,7 @@ from commerce_events import (
     VoucherAddition,
     _domain,
     _settings,
-    catalog,
+    catalogue,
     subscribe,
 )
 
@@ -160,7 +160,7 @@ class Journey:
         """Every event arrived once, in order, with the payload Oscar sends."""
         from shop import subscribers
 
-        names = {spec.payload_type: spec.name for spec in catalog()}
+        names = {spec.payload_type: spec.name for spec in catalogue()}
         assert self.events == tuple(names[type(e)] for e in self.journal)
         (viewed, searched, registered, added, voucher, started, pre, post,
          placed, checked_out, reviewed) = self.journal  # fmt: skip
