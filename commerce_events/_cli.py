@@ -145,9 +145,14 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     from .schema import add_schema_parser, main_schema
 
     add_schema_parser(commands)
+    from .outbox._cli import add_relay_parser, main_relay
+
+    add_relay_parser(commands)
     args = parser.parse_args(argv)
     if args.command == "schema":
         return main_schema(args, stream)
+    if args.command == "relay":
+        return main_relay(args, stream)
     import importlib
 
     for module in args.modules:

@@ -39,6 +39,7 @@ second.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import uuid
@@ -100,6 +101,13 @@ def destination_of(forwarder: object) -> str:
     """
     destination = getattr(forwarder, "destination", None)
     return destination if isinstance(destination, str) else repr(forwarder)
+
+
+def _dumps_envelope(envelope: Mapping[str, Any]) -> str:
+    """An envelope as compact JSON text (no NaN; non-ASCII kept as is)."""
+    return json.dumps(
+        envelope, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
 
 
 class SeenStore(Protocol):

@@ -37,7 +37,7 @@ import json
 import logging
 import threading
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 try:
@@ -52,6 +52,7 @@ except ImportError as _exc:  # pragma: no cover - depends on the installation
 from .._serialization_errors import EnvelopeError
 from ..cloudevents import DEFAULT_TYPE_PREFIX
 from . import SeenStore, consume_envelope
+from . import _dumps_envelope as dumps_envelope
 
 if TYPE_CHECKING:
     import redis as redis_module
@@ -70,12 +71,6 @@ ENVELOPE_FIELD: Final = "envelope"
 
 .. versionadded:: 0.1.0
 """
-
-
-def _dumps(envelope: Mapping[str, Any]) -> str:
-    return json.dumps(
-        envelope, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
 
 
 def _text(value: object) -> str:
@@ -111,10 +106,26 @@ class RedisStreamForwarder:
         """Append *envelope* (as JSON) to the stream."""
         self.client.xadd(
             self.stream,
-            {ENVELOPE_FIELD: _dumps(envelope)},
+            {ENVELOPE_FIELD: dumps_envelope(envelope)},
             maxlen=self.maxlen,
             approximate=True,
         )
+
+    def send_many(self, envelopes: Sequence[Mapping[str, Any]], /) -> None:
+        """Append *envelopes*, in order, in one round trip (a pipeline).
+
+        Used by the outbox relay. If it raises, any number of them may have
+        been appended: the relay sends them all again (at least once).
+        """
+        with self.client.pipeline(transaction=False) as pipeline:
+            for envelope in envelopes:
+                pipeline.xadd(
+                    self.stream,
+                    {ENVELOPE_FIELD: dumps_envelope(envelope)},
+                    maxlen=self.maxlen,
+                    approximate=True,
+                )
+            pipeline.execute()
 
     def __repr__(self) -> str:
         return f"<RedisStreamForwarder {self.stream!r}>"

@@ -1,0 +1,30 @@
+# Django ships no type information; its objects are Any here.
+# mypy: disable-error-code="import-untyped"
+# mypy: allow-subclassing-any
+"""The outbox table."""
+
+from typing import ClassVar
+
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+    dependencies: ClassVar[list[tuple[str, str]]] = []
+    operations: ClassVar[list[object]] = [
+        migrations.CreateModel(
+            name="OutboxMessage",
+            fields=[
+                ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                ("event_id", models.CharField(max_length=36)),
+                ("type", models.CharField(max_length=255)),
+                ("envelope", models.TextField()),
+                ("created", models.DateTimeField()),
+            ],
+            options={
+                "verbose_name": "outbox message",
+                "db_table": "commerce_events_outbox",
+                "ordering": ("id",),
+            },
+        ),
+    ]
