@@ -19,6 +19,7 @@ __all__ = [
     "AsyncDeliveryError",
     "CommerceEventsError",
     "DeliveryError",
+    "DeliveryInProgressError",
     "DomainClassError",
     "DuplicateEventError",
     "EnvelopeError",
@@ -454,6 +455,36 @@ class ForwardingError(CommerceEventsError, RuntimeError):
             type(self),
             (self.event, self.event_id, self.destination, self.reason),
         )
+
+
+class DeliveryInProgressError(CommerceEventsError, RuntimeError):
+    """Another consumer is delivering this event right now: try again later.
+
+    Raised by :func:`~commerce_events.forwarding.consume_envelope` when its
+    shared store of seen ids (such as
+    :class:`~commerce_events.forwarding.redis.RedisSeenIds`) says another
+    consumer took the event and has neither finished nor given up. The Redis
+    consumer leaves the entry pending; a Celery task retries.
+
+    Attributes:
+        event: The name of the event.
+        event_id: The id of the emit.
+
+    .. versionadded:: 0.2.0
+    """
+
+    event: str
+    event_id: uuid.UUID
+
+    def __init__(self, event: str, event_id: uuid.UUID) -> None:
+        self.event = event
+        self.event_id = event_id
+        super().__init__(
+            f"{event!r} (id {event_id}) is being delivered by another consumer"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.event, self.event_id))
 
 
 def _listed(problems: Mapping[str, str]) -> str:

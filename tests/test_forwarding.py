@@ -664,7 +664,9 @@ class TestRedisStreams:
         assert 0 == client.xpending("orders", "mailer")["pending"]
         [(_, dead)] = client.xrange("orders:dead")
         assert envelope == json.loads(dead[b"envelope"])
-        assert b"failed 2 deliveries" == dead[b"error"]
+        assert dead[b"dead:reason"].startswith(b"not delivered after 2 attempts")
+        assert b"orders" == dead[b"dead:stream"]
+        assert b"mailer" == dead[b"dead:group"]
         assert all(envelope["id"] in r.getMessage() for r in caplog.records)
         assert 3 == len(caplog.records)
 

@@ -28,13 +28,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from commerce_events import EventMetadata, OrderPlaced, emit, subscribe, unsubscribe
-from commerce_events.forwarding import forward
+from commerce_events.forwarding import Backoff, forward
 from commerce_events.forwarding.redis import (
     RedisSeenIds,
     RedisStreamConsumer,
     RedisStreamForwarder,
 )
-from commerce_events.outbox import Backoff, Relay
+from commerce_events.outbox import Relay
 from commerce_events.outbox.sqlalchemy import (
     SQLAlchemyOutbox,
     SQLAlchemyOutboxStore,

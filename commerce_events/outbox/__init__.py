@@ -38,11 +38,10 @@ from typing import Any, Final, Protocol
 
 import attrs
 
-from ..forwarding import Forwarder, destination_of
+from ..forwarding import Backoff, Forwarder, destination_of
 
 __all__ = [
     "DEFAULT_TABLE",
-    "Backoff",
     "Lag",
     "OutboxBatch",
     "OutboxRow",
@@ -133,30 +132,6 @@ class OutboxStore(Protocol):
         ...
 
 
-@attrs.frozen
-class Backoff:
-    """Exponential backoff: the waits between attempts while a broker is down.
-
-    Attributes:
-        initial: The first wait, in seconds.
-        maximum: The longest wait, in seconds.
-        factor: How much longer each wait is than the one before.
-
-    .. versionadded:: 0.2.0
-    """
-
-    initial: float = 0.5
-    maximum: float = 30.0
-    factor: float = 2.0
-
-    def delays(self) -> Iterator[float]:
-        """The waits, one per failed attempt in a row."""
-        delay = self.initial
-        while True:
-            yield delay
-            delay = min(self.maximum, delay * self.factor)
-
-
 class Relay:
     """Moves outbox rows to a forwarder: in order, in batches, at least once.
 
@@ -165,7 +140,8 @@ class Relay:
     forwarder sends a batch in one round trip; else ``send`` for each), and
     deletes the rows the broker accepted, in the same transaction. A send that
     fails leaves its row, and every row after it, for the next pass; the relay
-    then waits (:class:`Backoff`) before trying again.
+    then waits (:class:`~commerce_events.forwarding.Backoff`) before trying
+    again.
 
     Args:
         store: The outbox: a
@@ -175,7 +151,8 @@ class Relay:
         batch: How many rows one pass sends at most.
         poll_interval: How long :meth:`run` waits when the outbox is empty, in
             seconds.
-        backoff: The waits while the forwarder fails.
+        backoff: The waits while the forwarder fails (default: 0.5 s,
+            doubling, at most 30 s).
         log_interval: How often :meth:`run` logs its progress and lag, in
             seconds (INFO, on the ``commerce_events.outbox`` logger).
 
@@ -189,7 +166,7 @@ class Relay:
         *,
         batch: int = 100,
         poll_interval: float = 1.0,
-        backoff: Backoff = Backoff(),
+        backoff: Backoff | None = None,
         log_interval: float = 60.0,
     ) -> None:
         if not isinstance(batch, int) or batch < 1:
@@ -202,7 +179,7 @@ class Relay:
         self.forwarder = forwarder
         self.batch = batch
         self.poll_interval = poll_interval
-        self.backoff = backoff
+        self.backoff = backoff if backoff is not None else Backoff()
         self.log_interval = log_interval
         self.sent = 0
         """Rows relayed by this relay since it was created."""
@@ -252,9 +229,9 @@ class Relay:
         """Relay until *stop* is set (forever without one).
 
         Failures never end the loop: a failing forwarder (or database) is
-        logged (WARNING) and retried after the :class:`Backoff` waits; the
-        first pass that succeeds again is logged too. Setting *stop* ends the
-        loop after the current pass: rows are never left half-relayed.
+        logged (WARNING) and retried after the *backoff* waits; the first
+        pass that succeeds again is logged too. Setting *stop* ends the loop
+        after the current pass: rows are never left half-relayed.
         """
         stop = stop if stop is not None else threading.Event()
         delays: Iterator[float] | None = None
