@@ -18,6 +18,7 @@ import attrs
 import blinker
 
 from ._dispatch import EventSignal, OnError, _check_policy, _signal_by_type
+from ._limits import name_problem
 from ._payload import PayloadSpec, build_payload_class, field
 from .exceptions import DuplicateEventError, EventDefinitionError, UnknownEventError
 
@@ -124,10 +125,9 @@ def event(
     _check_policy(on_error)
     names = (name, *aliases)
     for candidate in names:
-        if not isinstance(candidate, str) or not candidate.isidentifier():
-            raise EventDefinitionError(
-                str(name), {"<name>": f"{candidate!r} is not a valid event name"}
-            )
+        problem = name_problem(candidate)
+        if problem is not None:
+            raise EventDefinitionError(str(name), {"<name>": problem})
 
     def register(cls: type[T]) -> type[T]:
         with _lock:

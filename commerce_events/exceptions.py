@@ -15,6 +15,8 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Self
 
+from ._limits import MAX_EVENT_NAME_LENGTH, shown
+
 __all__ = [
     "AsyncDeliveryError",
     "CommerceEventsError",
@@ -134,8 +136,14 @@ class UnknownEventError(CommerceEventsError, LookupError):
     def __init__(self, event: str, known: Sequence[str] = ()) -> None:
         self.event = event
         self.known = tuple(sorted(known))
-        msg = f"no event is registered as {event!r}"
-        close = [name for name in self.known if _similar(event, name)]
+        msg = f"no event is registered as {shown(event)}"
+        # A hostile name (megabytes long) must not cost seconds of similarity
+        # scores: no name longer than the longest allowed is a typo of one.
+        close = (
+            [name for name in self.known if _similar(event, name)]
+            if isinstance(event, str) and len(event) <= MAX_EVENT_NAME_LENGTH
+            else []
+        )
         if close:
             msg += f"; did you mean {', '.join(map(repr, close))}?"
         super().__init__(msg)

@@ -361,6 +361,10 @@ class RedisStreamConsumer:
             try:
                 self.run_once(block_ms=block_ms)
             except (*_TRANSIENT, redis.exceptions.ResponseError) as exc:
+                # Entries read before the failure are pending for this
+                # consumer: read them first again, rather than after
+                # claim_idle_ms.
+                self._own_pending = True
                 if delays is None:
                     delays = self.backoff.delays()
                 delay = next(delays)
@@ -601,12 +605,13 @@ def _entries(response: Any) -> list[tuple[Any, Mapping[Any, Any]]]:
 
 
 def _flat(entries: Any) -> Iterable[tuple[Any, Mapping[Any, Any]]]:
-    # RESP3 nests the entries of each stream in one more list.
-    for entry in entries:
-        if entry and isinstance(entry[0], (list, tuple)):
-            yield from entry
+    # An entry is a pair (id, fields); RESP3 nests each stream's entries in
+    # one more list (which may be empty).
+    for item in entries:
+        if len(item) == 2 and isinstance(item[0], (bytes, str)):  # noqa: PLR2004
+            yield item
         else:
-            yield entry
+            yield from _flat(item)
 
 
 def _describe(raw: object) -> tuple[str, str]:
