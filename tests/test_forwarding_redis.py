@@ -18,9 +18,11 @@ from typing import Any
 import pytest
 import redis
 
-from commerce_events import EventMetadata, OrderPlaced, subscribe
+from commerce_events import EventMetadata, OrderPlaced, emit, subscribe
 from commerce_events.cloudevents import to_cloudevent
-from commerce_events.forwarding import Backoff
+from commerce_events.exceptions import ForwardingError, SubscriberError
+from commerce_events.forwarding import Backoff, forward
+from commerce_events.forwarding._deadline import MAX_BLOCKED
 from commerce_events.forwarding.redis import (
     DEAD_LETTER_REASON,
     RedisSeenIds,
@@ -353,3 +355,55 @@ class TestDelivery:
         assert 1 == consumer.run_once()
         assert 2 == len(attempts)
         assert attempts[0] in seen
+
+
+class TestBoundedWaits:
+    def test_frozen_server(self, redis_server):
+        """A frozen (SIGSTOP) server: the emit fails within the forwarder's bound."""
+        client = redis.Redis.from_url(redis_server.url)  # no socket timeouts at all
+        client.ping()
+        forward(OrderPlaced, to=RedisStreamForwarder(client, "orders", timeout=0.5))
+        redis_server.freeze()
+        try:
+            started = time.monotonic()
+            with pytest.raises(SubscriberError) as caught:
+                emit(OrderPlaced(order=Order("1")))
+            elapsed = time.monotonic() - started
+        finally:
+            redis_server.thaw()
+        [error] = caught.value.exceptions
+        assert isinstance(error, ForwardingError)
+        assert "TimeoutError: no answer from the broker within 0.5 s" in str(error)
+        assert elapsed < 0.5 + 2.0, elapsed  # the bound, and some scheduling slack
+        print(f"frozen redis-server: emit returned after {elapsed:.2f} s")
+        # The send went on in the background: the entry arrives after all.
+        deadline = time.monotonic() + WAIT
+        while not client.xlen("orders") and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert 1 == client.xlen("orders")
+        client.close()
+
+    def test_hung_sends_are_bounded_too(self, redis_server):
+        """Past MAX_BLOCKED hung sends, sends fail at once: threads never pile up."""
+        client = redis.Redis.from_url(redis_server.url)
+        client.ping()
+        forwarder = RedisStreamForwarder(client, "orders", timeout=0.05)
+        redis_server.freeze()
+        try:
+            for _ in range(MAX_BLOCKED):
+                with pytest.raises(TimeoutError, match=r"within 0\.05 s"):
+                    forwarder.send(envelope(1))
+            with pytest.raises(TimeoutError, match="earlier sends are still waiting"):
+                forwarder.send(envelope(1))
+        finally:
+            redis_server.thaw()
+        deadline = time.monotonic() + WAIT
+        while client.xlen("orders") < MAX_BLOCKED and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert MAX_BLOCKED == client.xlen("orders")
+        forwarder.send(envelope(2))  # threads free again
+        client.close()
+
+    def test_timeout_checked(self, client):
+        with pytest.raises(ValueError, match="timeout must be positive"):
+            RedisStreamForwarder(client, "orders", timeout=-1)

@@ -61,6 +61,7 @@ from ..exceptions import DeliveryInProgressError
 from ..serialization import Unknown, from_dict
 
 __all__ = [
+    "DEFAULT_TIMEOUT",
     "Backoff",
     "Forwarder",
     "Forwarding",
@@ -73,6 +74,13 @@ __all__ = [
 ]
 
 logger: Final = logging.getLogger("commerce_events.forwarding")
+
+DEFAULT_TIMEOUT: Final = 5.0
+"""The longest the Redis and Celery forwarders' sends block an emit by
+default, in seconds (their ``timeout=``).
+
+.. versionadded:: 0.2.0
+"""
 
 DEFAULT_SOURCE: Final = "/commerce_events"
 """The envelopes' ``source`` when :func:`forward` is not given one.

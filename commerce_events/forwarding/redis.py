@@ -55,8 +55,9 @@ from .._limits import printable
 from .._serialization_errors import EnvelopeError
 from ..cloudevents import DEFAULT_TYPE_PREFIX
 from ..exceptions import DeliveryInProgressError
-from . import Backoff, SeenStore, _deliver, _load
+from . import DEFAULT_TIMEOUT, Backoff, SeenStore, _deliver, _load
 from . import _dumps_envelope as dumps_envelope
+from ._deadline import call_within
 
 if TYPE_CHECKING:
     import redis as redis_module
@@ -89,21 +90,40 @@ class RedisStreamForwarder:
     """Appends each envelope to a Redis stream (``XADD``).
 
     Args:
-        client: A :class:`redis.Redis` client.
+        client: A :class:`redis.Redis` client. Give it timeouts and few
+            retries (``socket_timeout=2, socket_connect_timeout=2,
+            retry=Retry(NoBackoff(), 1)``): redis-py's defaults retry a dead
+            server for seconds.
         stream: The stream's key.
         maxlen: Trim the stream to about this many entries (``MAXLEN ~``);
             default: never trim. Trimmed entries are gone even if a consumer
             group has not read them yet.
+        timeout: The longest a send may block an emit, in seconds, whatever
+            the client does (a frozen server): past it the send fails with a
+            ``TimeoutError`` (the forwarding subscriber's
+            :class:`~commerce_events.exceptions.ForwardingError`), though the
+            entry may still arrive. None waits as long as the client does.
 
     .. versionadded:: 0.1.0
+    .. versionchanged:: 0.2.0
+       *timeout*.
     """
 
     def __init__(
-        self, client: redis_module.Redis, stream: str, *, maxlen: int | None = None
+        self,
+        client: redis_module.Redis,
+        stream: str,
+        *,
+        maxlen: int | None = None,
+        timeout: float | None = DEFAULT_TIMEOUT,
     ) -> None:
+        if timeout is not None and not timeout > 0:
+            msg = f"timeout must be positive or None, got {timeout!r}"
+            raise ValueError(msg)
         self.client = client
         self.stream = stream
         self.maxlen = maxlen
+        self.timeout = timeout
 
     @property
     def destination(self) -> str:
@@ -111,12 +131,13 @@ class RedisStreamForwarder:
         return f"redis stream {self.stream!r}"
 
     def send(self, envelope: Mapping[str, Any], /) -> None:
-        """Append *envelope* (as JSON) to the stream."""
-        self.client.xadd(
-            self.stream,
-            {ENVELOPE_FIELD: dumps_envelope(envelope)},
-            maxlen=self.maxlen,
-            approximate=True,
+        """Append *envelope* (as JSON) to the stream, within *timeout*."""
+        fields: dict[Any, Any] = {ENVELOPE_FIELD: dumps_envelope(envelope)}
+        call_within(
+            lambda: self.client.xadd(
+                self.stream, fields, maxlen=self.maxlen, approximate=True
+            ),
+            self.timeout,
         )
 
     def send_many(self, envelopes: Sequence[Mapping[str, Any]], /) -> None:
@@ -125,15 +146,19 @@ class RedisStreamForwarder:
         Used by the outbox relay. If it raises, any number of them may have
         been appended: the relay sends them all again (at least once).
         """
-        with self.client.pipeline(transaction=False) as pipeline:
-            for envelope in envelopes:
-                pipeline.xadd(
-                    self.stream,
-                    {ENVELOPE_FIELD: dumps_envelope(envelope)},
-                    maxlen=self.maxlen,
-                    approximate=True,
-                )
-            pipeline.execute()
+        entries: list[dict[Any, Any]] = [
+            {ENVELOPE_FIELD: dumps_envelope(e)} for e in envelopes
+        ]
+
+        def append() -> None:
+            with self.client.pipeline(transaction=False) as pipeline:
+                for fields in entries:
+                    pipeline.xadd(
+                        self.stream, fields, maxlen=self.maxlen, approximate=True
+                    )
+                pipeline.execute()
+
+        call_within(append, self.timeout)
 
     def __repr__(self) -> str:
         return f"<RedisStreamForwarder {self.stream!r}>"
