@@ -99,9 +99,9 @@ def _refuse_constant(name: str) -> Any:
 
 
 def too_deep(value: object, limit: int = MAX_DEPTH) -> bool:
-    """Whether JSON data nests arrays and objects more than *limit* deep."""
+    """Whether JSON data has more than *limit* arrays and objects nested."""
     level: list[object] = [value]
-    for _ in range(limit + 1):
+    for _ in range(limit):
         deeper: list[object] = []
         for item in level:
             if isinstance(item, Mapping):
@@ -111,7 +111,7 @@ def too_deep(value: object, limit: int = MAX_DEPTH) -> bool:
         if not deeper:
             return False
         level = deeper
-    return True
+    return any(isinstance(item, (Mapping, list, tuple)) for item in level)
 
 
 def loads(text: str | bytes | bytearray) -> object:
