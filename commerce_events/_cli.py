@@ -148,11 +148,16 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     from .outbox._cli import add_relay_parser, main_relay
 
     add_relay_parser(commands)
+    from .forwarding._cli import add_dead_letters_parser, main_dead_letters
+
+    add_dead_letters_parser(commands)
     args = parser.parse_args(argv)
     if args.command == "schema":
         return main_schema(args, stream)
     if args.command == "relay":
         return main_relay(args, stream)
+    if args.command == "dead-letters":
+        return main_dead_letters(args, stream)
     import importlib
 
     for module in args.modules:

@@ -6,6 +6,7 @@ it restarts, fills, or whose consumer group it deletes, while a consumer runs.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import queue
@@ -19,6 +20,7 @@ import pytest
 import redis
 
 from commerce_events import EventMetadata, OrderPlaced, emit, subscribe
+from commerce_events._cli import main
 from commerce_events.cloudevents import to_cloudevent
 from commerce_events.exceptions import ForwardingError, SubscriberError
 from commerce_events.forwarding import Backoff, forward
@@ -407,3 +409,35 @@ class TestBoundedWaits:
     def test_timeout_checked(self, client):
         with pytest.raises(ValueError, match="timeout must be positive"):
             RedisStreamForwarder(client, "orders", timeout=-1)
+
+
+class TestDeadLettersCommand:
+    def test_list_then_redrive(self, redis_server, client):
+        """python -m commerce_events dead-letters: list, then send back."""
+        client.xadd("orders", {"envelope": "not json\nFORGED"})
+        client.xadd("orders", {"envelope": "{}"})
+        assert 2 == RedisStreamConsumer(client, "orders", "mailer", "m1").run_once()
+        base = ["dead-letters", "--redis", redis_server.url, "--stream", "orders"]
+
+        out = io.StringIO()
+        assert 0 == main(base, out)
+        lines = out.getvalue().splitlines()
+        assert "2 dead letters in 'orders:dead'" == lines[-1]
+        assert 3 == len(lines)  # a newline in a reason never makes a line
+        assert "EnvelopeError" in lines[0]
+
+        out = io.StringIO()
+        assert 0 == main([*base, "--json", "--count", "1"], out)
+        [letter] = [json.loads(line) for line in out.getvalue().splitlines()]
+        assert {"envelope": "not json\nFORGED"} == letter["fields"]
+        assert "orders" == letter["stream"]
+
+        out = io.StringIO()
+        assert 0 == main([*base, "--redrive", letter["id"]], out)
+        assert "sent 1 dead letters back\n" == out.getvalue()
+        assert 1 == client.xlen("orders:dead")
+        out = io.StringIO()
+        assert 0 == main([*base, "--redrive"], out)
+        assert "sent 1 dead letters back\n" == out.getvalue()
+        assert 0 == client.xlen("orders:dead")
+        assert 4 == client.xlen("orders")

@@ -40,13 +40,17 @@ from django.db.models import Count, Min
 from django.utils import timezone
 
 from ...forwarding import _dumps_envelope as dumps_envelope
-from ...outbox import Lag, OutboxRow
-from .models import OutboxMessage as _Model
+from ...outbox import DEFAULT_TABLE, Lag, OutboxRow
 
-# The model, as Django (which ships no types) defines it: with a manager.
-OutboxMessage: Any = _Model
-# Django's documented way to a model's table name is its _meta.
-_TABLE: str = OutboxMessage._meta.db_table  # noqa: SLF001
+_TABLE: str = DEFAULT_TABLE  # the model's db_table
+
+
+def _model() -> Any:
+    """The model, imported when first used (models need configured settings)."""
+    from .models import OutboxMessage
+
+    return OutboxMessage
+
 
 __all__ = ["DjangoOutbox", "DjangoOutboxStore"]
 
@@ -70,7 +74,7 @@ class DjangoOutbox:
 
     def send(self, envelope: Mapping[str, Any], /) -> None:
         """Insert *envelope* as a row, in the connection's current transaction."""
-        OutboxMessage.objects.using(self.using).create(
+        _model().objects.using(self.using).create(
             event_id=str(envelope["id"]),
             type=str(envelope["type"]),
             envelope=dumps_envelope(envelope),
@@ -89,7 +93,7 @@ class _Batch:
         self.rows = rows
 
     def delete(self, ids: Sequence[int], /) -> None:
-        OutboxMessage.objects.using(self.using).filter(id__in=ids).delete()
+        _model().objects.using(self.using).filter(id__in=ids).delete()
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
@@ -126,7 +130,8 @@ class DjangoOutboxStore:
                 with connection.cursor() as cursor:
                     cursor.execute(f"DELETE FROM {table} WHERE 1 = 0")  # noqa: S608 - a quoted model table name
             messages = (
-                OutboxMessage.objects.using(self.using)
+                _model()
+                .objects.using(self.using)
                 .select_for_update(skip_locked=True)
                 .order_by("id")[:limit]
             )
@@ -144,8 +149,10 @@ class DjangoOutboxStore:
 
     def lag(self) -> Lag:
         """How many rows wait, and the age of the oldest."""
-        found = OutboxMessage.objects.using(self.using).aggregate(
-            pending=Count("id"), oldest=Min("created")
+        found = (
+            _model()
+            .objects.using(self.using)
+            .aggregate(pending=Count("id"), oldest=Min("created"))
         )
         if not found["pending"]:
             return Lag(0, None)
