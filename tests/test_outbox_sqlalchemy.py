@@ -201,6 +201,21 @@ class FailsAfter(ListForwarder):
         super().send(envelope)
 
 
+class BatchForwarder(ListForwarder):
+    """Takes a batch at a time (send_many), as dicts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.batches: list[int] = []
+
+    def send(self, envelope: Any, /) -> None:
+        raise AssertionError("send_many is preferred")
+
+    def send_many(self, envelopes: Any, /) -> None:
+        self.batches.append(len(envelopes))
+        self.sent.extend(envelopes)
+
+
 class TestStore:
     def test_batches_in_order(self, engine):
         """A pass sends the oldest rows first, then deletes them."""
@@ -213,6 +228,17 @@ class TestStore:
         assert ids == [envelope["id"] for envelope in target.sent]
         assert [] == rows(engine, table)
         assert 7 == relay.sent
+
+    def test_batches_through_send_many(self, engine):
+        """A forwarder with send_many gets each batch at once, as dicts."""
+        engine, table = engine
+        ids = place_orders(engine, table, range(5))
+        target = BatchForwarder()
+        relay = Relay(SQLAlchemyOutboxStore(engine, table), target, batch=3)
+        while relay.run_once():
+            pass
+        assert [3, 2] == target.batches
+        assert ids == [envelope["id"] for envelope in target.sent]
 
     def test_failed_send_keeps_the_rest(self, engine):
         """Rows the broker accepted are deleted; the failed one and later stay."""
@@ -530,7 +556,7 @@ def test_two_relays_on_postgres(postgres_url, redis_server, tmp_path):
                         )
                         self.met = False
 
-                    def send_many(self, envelopes):
+                    def send_json_many(self, texts):
                         if not self.met:
                             here = pathlib.Path({str(tmp_path)!r})
                             (here / f"relay-{{os.getpid()}}").touch()
@@ -541,7 +567,7 @@ def test_two_relays_on_postgres(postgres_url, redis_server, tmp_path):
                             ):
                                 time.sleep(0.01)
                             self.met = True
-                        super().send_many(envelopes)
+                        super().send_json_many(texts)
                 """
             )
         )

@@ -136,8 +136,9 @@ class Relay:
     """Moves outbox rows to a forwarder: in order, in batches, at least once.
 
     Each pass locks the oldest *batch* rows, hands their envelopes to the
-    forwarder (its ``send_many(envelopes)`` when it has one, so a Redis
-    forwarder sends a batch in one round trip; else ``send`` for each), and
+    forwarder (its ``send_json_many(texts)`` or ``send_many(envelopes)`` when
+    it has one, so a Redis forwarder sends a batch in one round trip, as the
+    JSON text the rows hold; else ``send`` for each), and
     deletes the rows the broker accepted, in the same transaction. A send that
     fails leaves its row, and every row after it, for the next pass; the relay
     then waits (:class:`~commerce_events.forwarding.Backoff`) before trying
@@ -187,6 +188,10 @@ class Relay:
         self._send_many: Callable[[Sequence[Mapping[str, Any]]], None] | None = (
             send_many if callable(send_many) else None
         )
+        send_json = getattr(forwarder, "send_json_many", None)
+        self._send_json: Callable[[Sequence[str]], None] | None = (
+            send_json if callable(send_json) else None
+        )
 
     def run_once(self) -> int:
         """Relay one batch; return how many rows it relayed.
@@ -200,15 +205,17 @@ class Relay:
             rows = batch.rows
             if not rows:
                 return 0
-            envelopes = [json.loads(row.envelope) for row in rows]
             accepted = 0
             try:
-                if self._send_many is not None:
-                    self._send_many(envelopes)
-                    accepted = len(envelopes)
+                if self._send_json is not None:
+                    self._send_json([row.envelope for row in rows])
+                    accepted = len(rows)
+                elif self._send_many is not None:
+                    self._send_many([json.loads(row.envelope) for row in rows])
+                    accepted = len(rows)
                 else:
-                    for envelope in envelopes:
-                        self.forwarder.send(envelope)
+                    for row in rows:
+                        self.forwarder.send(json.loads(row.envelope))
                         accepted += 1
             except Exception as exc:  # noqa: BLE001 - raised after the commit
                 failure = exc
