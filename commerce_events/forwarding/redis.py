@@ -300,7 +300,7 @@ class RedisStreamConsumer:
         self.dead_letter: str = (
             dead_letter if dead_letter is not None else f"{stream}:dead"
         )
-        self.backoff = backoff if backoff is not None else Backoff()
+        self.backoff: Backoff = backoff if backoff is not None else Backoff()
         self._group_ready = False
         # On start, this consumer's own pending entries (delivered to it
         # before a crash or restart) come first: read from id 0 until none.

@@ -34,7 +34,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from typing import Any, Final, Protocol
+from typing import Any, Final, Protocol, cast
 
 import attrs
 
@@ -180,17 +180,22 @@ class Relay:
         self.forwarder = forwarder
         self.batch = batch
         self.poll_interval = poll_interval
-        self.backoff = backoff if backoff is not None else Backoff()
+        self.backoff: Backoff = backoff if backoff is not None else Backoff()
         self.log_interval = log_interval
-        self.sent = 0
+        self.sent: int = 0
         """Rows relayed by this relay since it was created."""
+        # Optional methods of a forwarder, for whole batches.
         send_many = getattr(forwarder, "send_many", None)
-        self._send_many: Callable[[Sequence[Mapping[str, Any]]], None] | None = (
-            send_many if callable(send_many) else None
+        self._send_many = (
+            cast("Callable[[Sequence[Mapping[str, Any]]], None]", send_many)
+            if callable(send_many)
+            else None
         )
         send_json = getattr(forwarder, "send_json_many", None)
-        self._send_json: Callable[[Sequence[str]], None] | None = (
-            send_json if callable(send_json) else None
+        self._send_json = (
+            cast("Callable[[Sequence[str]], None]", send_json)
+            if callable(send_json)
+            else None
         )
 
     def run_once(self) -> int:

@@ -8,7 +8,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
-from typing import Any
+from typing import Any, cast
 
 from ..forwarding import Forwarder
 from . import Relay
@@ -40,8 +40,7 @@ def load_forwarder(spec: str) -> Forwarder:
     if not callable(getattr(found, "send", None)):
         msg = f"{spec!r} is not a forwarder (an object with a send(envelope) method)"
         raise ValueError(msg)
-    forwarder: Forwarder = found
-    return forwarder
+    return cast("Forwarder", found)
 
 
 @contextmanager

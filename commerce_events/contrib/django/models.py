@@ -10,7 +10,7 @@ See :mod:`commerce_events.contrib.django.outbox`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
@@ -35,16 +35,17 @@ class OutboxMessage(Model):
     .. versionadded:: 0.2.0
     """
 
-    id = models.BigAutoField(primary_key=True)
-    event_id = models.CharField(max_length=36)
-    type = models.CharField(max_length=255)
-    envelope = models.TextField()
-    created = models.DateTimeField()
+    # Django's fields are Any to type checkers (Django ships no types).
+    id: Any = models.BigAutoField(primary_key=True)
+    event_id: Any = models.CharField(max_length=36)
+    type: Any = models.CharField(max_length=255)
+    envelope: Any = models.TextField()
+    created: Any = models.DateTimeField()
 
     class Meta:
-        db_table = DEFAULT_TABLE
-        ordering = ("id",)
-        verbose_name = "outbox message"
+        db_table: str = DEFAULT_TABLE
+        ordering: tuple[str, ...] = ("id",)
+        verbose_name: str = "outbox message"
 
     def __str__(self) -> str:
         return f"{self.type} {self.event_id}"

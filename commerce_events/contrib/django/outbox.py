@@ -121,7 +121,8 @@ class DjangoOutboxStore:
     @contextmanager
     def batch(self, limit: int, /) -> Iterator[OutboxBatch]:
         """Lock the oldest *limit* rows (see :meth:`.OutboxStore.batch`)."""
-        with transaction.atomic(using=self.using):
+        atomic: Any = transaction.atomic
+        with atomic(using=self.using):
             connection = connections[self.using]
             if connection.vendor == "postgresql":
                 # Losing this commit in a server crash only sends the batch

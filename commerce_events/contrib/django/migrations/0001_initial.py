@@ -3,12 +3,18 @@
 # mypy: allow-subclassing-any
 """The outbox table."""
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from django.db import migrations, models
 
+if TYPE_CHECKING:
+    # Django ships no types: to type checkers its Migration is an unknown base.
+    Base = object
+else:
+    Base = migrations.Migration
 
-class Migration(migrations.Migration):
+
+class Migration(Base):
     initial = True
     dependencies: ClassVar[list[tuple[str, str]]] = []
     operations: ClassVar[list[object]] = [
