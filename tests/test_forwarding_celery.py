@@ -6,6 +6,9 @@ redis-server started by the test run (``redis_url`` in conftest.py).
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -148,3 +151,66 @@ class TestBoundedWaits:
         app = Celery("t", set_as_current=False)
         with pytest.raises(ValueError, match="timeout must be positive"):
             CeleryForwarder(app, timeout=0)
+
+
+WORKER_APP = """
+import os, pathlib, signal
+
+from celery import Celery
+
+from commerce_events import OrderPlaced, subscribe
+from commerce_events.forwarding.celery import make_celery_task
+from commerce_events.serialization import register_identity
+
+HERE = pathlib.Path(__file__).parent
+app = Celery("lost", broker={broker!r}, backend={backend!r})
+app.conf.update(
+    result_expires=None,
+    broker_connection_retry_on_startup=True,
+    worker_prefetch_multiplier=1,
+)
+register_identity("order", load=str)
+
+
+@subscribe(OrderPlaced)
+def die_the_first_time(event):
+    if not (HERE / "died").exists():
+        (HERE / "died").touch()
+        os.kill(os.getpid(), signal.SIGKILL)  # the pool process, mid-task
+    (HERE / "delivered").write_text(event.order)
+
+
+make_celery_task(app, {task!r})
+"""
+
+
+def test_worker_lost_mid_task(redis_url, tmp_path):
+    """A worker process killed mid-task: the task goes back, and is delivered."""
+    broker, backend = f"{redis_url}/5", f"{redis_url}/6"
+    (tmp_path / "lostapp.py").write_text(
+        WORKER_APP.format(broker=broker, backend=backend, task=TASK)
+    )
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "lostapp", "worker", "--pool",
+         "prefork", "--concurrency", "1", "--loglevel", "WARNING"],
+        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        sender = Celery("sender", broker=broker, set_as_current=False)
+        envelope = to_cloudevent(OrderPlaced(order=Order("42")), source="/s")
+        CeleryForwarder(sender, TASK).send(envelope)
+        deadline = time.monotonic() + 60
+        while not (tmp_path / "delivered").exists():
+            assert worker.poll() is None, "the worker itself stopped"
+            assert time.monotonic() < deadline, "never delivered"
+            time.sleep(0.05)
+    finally:
+        worker.terminate()
+        _, errors = worker.communicate(timeout=WAIT)
+    assert (tmp_path / "died").exists()
+    assert "42" == (tmp_path / "delivered").read_text()
+    assert "WorkerLostError" in errors
