@@ -81,6 +81,7 @@ from cattrs.errors import (
 from . import _dispatch, _registry
 from ._checks import UnsupportedAnnotation, compile_check
 from ._domain import Domain
+from ._limits import MAX_DEPTH, too_deep
 from ._payload import PayloadSpec
 from ._serialization_errors import SerializationError
 from ._serialization_hooks import (
@@ -874,6 +875,13 @@ def from_dict(
             spec.name,
             spec.payload_type,
             {"<document>": f"expected an object (a mapping), got {_got(data)}"},
+        )
+    if too_deep(data):
+        # Checked before reading: a hostile document must not recurse deeply.
+        raise PayloadError(
+            spec.name,
+            spec.payload_type,
+            {"<document>": f"nested deeper than {MAX_DEPTH} levels"},
         )
     conv = _strict if unknown == "reject" else _tolerant
     problems: dict[str, str] = {}

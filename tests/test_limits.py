@@ -184,6 +184,15 @@ class TestHostileEnvelopes:
         with pytest.raises(EnvelopeError, match="nested deeper"):
             consume_envelope(refund(reason=deep))
 
+    def test_deep_document_read_directly(self):
+        """from_dict, the other way in, refuses deep documents before reading."""
+        deep: Any = []
+        for _ in range(5000):
+            deep = [deep]
+        with pytest.raises(PayloadError) as caught:
+            from_dict("order_refunded", {"order": 1, "reason": deep})
+        assert {"<document>": "nested deeper than 32 levels"} == caught.value.fields
+
     @pytest.mark.parametrize(
         ("attribute", "value"),
         [
