@@ -6,7 +6,7 @@ import argparse
 import importlib
 import json
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TextIO
 
 from . import _catalogue  # noqa: F401 - registers the built-in events
@@ -143,7 +143,21 @@ def main(
     show.add_argument("--group", help="only the events of this group")
     _add_import_option(show)
     _add_schema_parser(commands)
+    leaving: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {}
+    try:
+        # Leaving the process needs the serialization extra (cattrs); without
+        # it, the commands that do are not offered.
+        from .forwarding._cli import add_dead_letters_parser, main_dead_letters
+        from .outbox._cli import add_relay_parser, main_relay
+    except ImportError:
+        pass
+    else:
+        add_relay_parser(commands)
+        add_dead_letters_parser(commands)
+        leaving = {"relay": main_relay, "dead-letters": main_dead_letters}
     args = parser.parse_args(argv)
+    if args.command in leaving:
+        return leaving[args.command](args, stream)
     for module in args.modules:
         importlib.import_module(module)
     if args.command == "schema":

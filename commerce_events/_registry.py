@@ -18,6 +18,7 @@ import attr
 import attrs
 import blinker
 
+from ._limits import name_problem
 from ._payload import PayloadSpec, build_payload_class, field
 from ._settings import OnError, check_policy
 from ._signal import EventSignal
@@ -197,10 +198,9 @@ def event(
     check_policy(on_error)
     names = (name, *aliases)
     for candidate in names:
-        if not isinstance(candidate, str) or not candidate.isidentifier():
-            raise EventDefinitionError(
-                str(name), {"<name>": f"{candidate!r} is not a valid event name"}
-            )
+        problem = name_problem(candidate)
+        if problem is not None:
+            raise EventDefinitionError(str(name), {"<name>": problem})
 
     def register(cls: type[T]) -> type[T]:
         with _lock:

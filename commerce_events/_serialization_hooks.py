@@ -30,7 +30,8 @@ __all__ = [
 _lock = threading.Lock()
 _hooks: dict[str, IdentityHooks] = {}
 
-DECIMAL_PATTERN = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
+# ASCII digits only: Python's \d (and Decimal) also take Arabic-Indic digits.
+DECIMAL_PATTERN = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
 """What a Decimal is written as (a string), in the schemas and when reading."""
 
 DEFAULT_IDENTITY_SCHEMA: Mapping[str, Any] = {"type": ["integer", "string"]}

@@ -90,6 +90,7 @@ from ._annotations import (
 from ._checks import UnsupportedAnnotationError, compile_check
 from ._delivery import Payload
 from ._domain import Domain
+from ._limits import MAX_DEPTH, too_deep
 from ._payload import FieldSpec, PayloadSpec
 from ._registry import payload_spec, spec_for
 from ._serialization_hooks import (
@@ -149,6 +150,8 @@ DATETIME_PATTERN = (
 )
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 _DECIMAL = re.compile(DECIMAL_PATTERN)
+_MAX_DECIMAL_LENGTH = 100  # characters: far beyond any amount, cheap to refuse
+_MAX_IDENTITY_LENGTH = 4096  # characters of an identity read without a load hook
 _UUID = re.compile(UUID_PATTERN)
 _DATETIME = re.compile(DATETIME_PATTERN)
 _DATE = re.compile(DATE_PATTERN)
@@ -260,7 +263,11 @@ def _load_bool(value: object, _: object) -> bool:
 
 
 def _load_decimal(value: object, _: object) -> Decimal:
-    if type(value) is not str or not _DECIMAL.match(value):
+    if (
+        type(value) is not str
+        or len(value) > _MAX_DECIMAL_LENGTH
+        or not _DECIMAL.fullmatch(value)
+    ):
         msg = (
             f"expected a decimal number as a string (such as '19.90'), got "
             f"{_got(value)}"
@@ -640,7 +647,23 @@ def _domain_load(conv: cattrs.Converter, tp: Any) -> Callable[[Any, Any], Any]:
                 )
                 raise _InvalidError(msg) from exc
         if plain:
-            return value  # without a load hook, the field gets the identity
+            # Without a load hook, the field gets the identity: exactly what
+            # the exported schema says it is (schema.py's _domain_schema).
+            if (
+                hooks.schema is None
+                and hooks.dump is None
+                and (
+                    not isinstance(value, (int, str))
+                    or isinstance(value, bool)
+                    or len(str(value)) > _MAX_IDENTITY_LENGTH
+                )
+            ):
+                msg = (
+                    f"expected the identity of {article(domain.name)} (an "
+                    f"integer or a string), got {_got(value)}"
+                )
+                raise _InvalidError(msg)
+            return value
         return conv.structure(value, base)
 
     return load
@@ -797,6 +820,13 @@ def from_dict(
             spec.name,
             spec.payload_type,
             {"<document>": f"expected an object (a mapping), got {_got(data)}"},
+        )
+    if too_deep(data):
+        # Checked before reading: a hostile document must not recurse deeply.
+        raise PayloadError(
+            spec.name,
+            spec.payload_type,
+            {"<document>": f"nested deeper than {MAX_DEPTH} levels"},
         )
     conv = _strict if unknown == "reject" else _tolerant
     problems: dict[str, str] = {}

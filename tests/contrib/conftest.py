@@ -28,6 +28,7 @@ from commerce_events import (
     UserRegistered,
     VoucherAddition,
     _domain,
+    _serialization_hooks,
     _settings,
     catalogue,
     subscribe,
@@ -82,11 +83,14 @@ def django_db() -> Iterator[None]:
             **{k: v for k, v in vars(shop_settings).items() if k.isupper()}
         )
     declared = _domain.domain_classes()
+    identities = dict(_serialization_hooks._hooks)  # the shop registers its own
     with _settings.isolated_state():
         django.setup()
     _domain.declare_domain_classes(
         **{name: declared.get(name) for name in _domain._known}
     )
+    _serialization_hooks._hooks.clear()
+    _serialization_hooks._hooks.update(identities)
     setup_test_environment()
     database = connection.settings_dict["NAME"]
     connection.creation.create_test_db(verbosity=0, serialize=False)
