@@ -7,9 +7,16 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
-from commerce_events import request_context
+from commerce_events import _dispatch, request_context, set_async_bridge
 
-__all__ = ["bind", "log_failure", "logger", "missing_framework", "user_or_none"]
+__all__ = [
+    "bind",
+    "default_async_bridge",
+    "log_failure",
+    "logger",
+    "missing_framework",
+    "user_or_none",
+]
 
 logger = logging.getLogger("commerce_events.contrib")
 
@@ -61,3 +68,14 @@ def missing_framework(module: str, framework: str, extra: str) -> ImportError:
         f"pip install 'commerce-events[{extra}]'",
         name=extra,
     )
+
+
+def default_async_bridge(bridge: Callable[..., Any]) -> None:
+    """Set the framework's async *bridge*, unless the project set one already.
+
+    Called when an integration is set up (Django's ``ready()``, Flask's
+    ``init_app``): a bridge set before is kept, and one set later wins.
+    """
+    # The dispatcher has no public getter for its bridge (yet).
+    if _dispatch._bridge is None:  # noqa: SLF001 - the dispatcher's own setting
+        set_async_bridge(bridge)

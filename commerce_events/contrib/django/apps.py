@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core import checks
 
-from ._bridge import default_async_bridge
+from commerce_events import bridges
+
+from .._common import default_async_bridge
 
 if TYPE_CHECKING:
     # Django ships no types: to type checkers its AppConfig is an unknown
@@ -80,4 +82,4 @@ class CommerceEventsConfig(AppConfig):
 
     def ready(self) -> None:
         checks.register(check_middleware)
-        default_async_bridge()
+        default_async_bridge(bridges.asgiref)

@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from django.core import checks
 
-from ..django._bridge import default_async_bridge
+from commerce_events import bridges
+
+from .._common import default_async_bridge
 from ._checks import check_signals
 from ._rebind import rebind
 
@@ -48,5 +50,5 @@ class OscarEventsConfig(AppConfig):
         rebind()
 
     def ready(self) -> None:
-        default_async_bridge()
+        default_async_bridge(bridges.asgiref)
         checks.register(check_signals)
