@@ -11,12 +11,18 @@ recently-viewed and voucher receivers, now on our bus).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import django
 import pytest
+
+_OSCAR_CODE = r"(oscar|treebeard|haystack)(\.|$)"
+# While Django sets up (at collection), as pytestmark does for the tests.
+for _category in (DeprecationWarning, PendingDeprecationWarning):
+    warnings.filterwarnings("ignore", category=_category, module=_OSCAR_CODE)
 
 from commerce_events._dispatch import EventSignal  # TEMP-STANDIN
 
@@ -25,12 +31,7 @@ if not hasattr(EventSignal, "send_robust"):  # TEMP-STANDIN until main's point 1
 
 django.setup()
 
-from django.apps import apps  # noqa: E402 - after from commerce_events._dispatch import EventSignal  # TEMP-STANDIN
-
-if not hasattr(EventSignal, "send_robust"):  # TEMP-STANDIN until main's point 1
-    EventSignal.send_robust = lambda self, sender=None, **kw: self.send(sender, **kw)  # TEMP-STANDIN
-
-django.setup()
+from django.apps import apps  # noqa: E402 - after django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
@@ -66,10 +67,16 @@ Order = get_model("order", "Order")
 ProductReview = get_model("reviews", "ProductReview")
 ProductDetailView = get_class("catalogue.views", "ProductDetailView")
 
-# Oscar 4.2 calls treebeard APIs that treebeard 7 deprecates: not ours to fix.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore::treebeard.deprecation.RemovedInTreebeard8Warning"
-)
+# Oscar 4.2 calls APIs that treebeard 7 and Django 6.1 deprecate: not ours to
+# fix. Only warnings raised from Oscar's and treebeard's code are ignored.
+pytestmark = [
+    # Raised with a stacklevel that points past Oscar, into Django's templates.
+    pytest.mark.filterwarnings(
+        "ignore::treebeard.deprecation.RemovedInTreebeard8Warning"
+    ),
+    pytest.mark.filterwarnings(rf"ignore::DeprecationWarning:{_OSCAR_CODE}"),
+    pytest.mark.filterwarnings(rf"ignore::PendingDeprecationWarning:{_OSCAR_CODE}"),
+]
 
 GUEST = "guest@example.com"
 ALICE = "alice@example.com"

@@ -115,7 +115,6 @@ HAYSTACK_CONNECTIONS = {
 STATIC_URL = "/static/"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = str(DATA / "media")
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 OSCAR_ALLOW_ANON_CHECKOUT = True
 OSCAR_ALLOW_ANON_REVIEWS = False
 OSCAR_INITIAL_ORDER_STATUS = "Pending"
