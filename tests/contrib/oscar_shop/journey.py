@@ -376,3 +376,59 @@ class TestChecks:
             f"calls them twice): {__name__}.TestChecks.test_receiver_connected_"
             "twice.<locals>.on_order on oscar.apps.order.signals.order_placed."
         ] == messages
+
+
+class TestDebugToolbarPanel:
+    def test_panel_in_chromium(self, product: Any, serve: Any, chromium: Any) -> None:
+        """django-debug-toolbar's "Commerce events" panel, in a real browser:
+        the product page's event, its fields, the subscribers that ran (Oscar's
+        two receivers and a failing one), their times and the failure."""
+        import os
+        from pathlib import Path
+
+        from django.contrib.staticfiles.handlers import StaticFilesHandler
+        from django.core.wsgi import get_wsgi_application
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support import expected_conditions
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        def out_of_stock_alert(event: ProductViewed) -> None:
+            raise RuntimeError("the stock service is down")
+
+        subscribe(ProductViewed, out_of_stock_alert, on_error="log")
+        url = serve(StaticFilesHandler(get_wsgi_application()))
+        chromium.get(url + product.get_absolute_url())
+        wait = WebDriverWait(chromium, 30)
+        button = wait.until(
+            expected_conditions.element_to_be_clickable(
+                (By.CSS_SELECTOR, "#djdt-EventsPanel a")
+            )
+        )
+        assert "1 event, 1 failure" in button.text
+        button.click()
+        table = wait.until(
+            expected_conditions.visibility_of_element_located(
+                (By.CSS_SELECTOR, "#EventsPanel table.ce-events")
+            )
+        )
+        chromium.save_screenshot(
+            str(Path(os.environ["OSCAR_SHOP_DIR"]) / "django-debug-toolbar.png")
+        )
+
+        rows = table.find_elements(By.CSS_SELECTOR, "tbody tr")
+        assert ["product_viewed"] == [r.get_attribute("data-event") for r in rows]
+        cells = rows[0].find_elements(By.TAG_NAME, "td")
+        assert "delivered" == cells[2].text
+        assert "ProductDetailView" in cells[3].text
+        assert "product\n<Product: Enamel mug>" in cells[4].text
+        assert "request\n<WSGIRequest>" in cells[4].text  # by type only
+        calls = [c.text for c in rows[0].find_elements(By.CSS_SELECTOR, "li.ce-call")]
+        assert [
+            "oscar.apps.analytics.receivers.receive_product_view",
+            "oscar.apps.customer.receivers.receive_product_view",
+            f"{__name__}.TestDebugToolbarPanel.test_panel_in_chromium."
+            "<locals>.out_of_stock_alert",
+        ] == [call.split(" ")[0] for call in calls]
+        assert all(" ms" in call for call in calls)
+        assert "failed: RuntimeError: the stock service is down" in calls[2]
+        assert 'raise RuntimeError("the stock service is down")' in calls[2]

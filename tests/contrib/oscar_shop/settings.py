@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "haystack",
     "treebeard",
     "django_tables2",
+    "debug_toolbar",
     # The one line this project is about, after Oscar's apps:
     "commerce_events.contrib.oscar",
     # The request context (request, user) for payloads.
@@ -73,6 +74,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "debug_toolbar.middleware.DebugToolbarMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -144,3 +146,15 @@ class _NoMigrations(dict):  # type: ignore[type-arg]
 
 MIGRATION_MODULES = _NoMigrations()
 OSCAR_THUMBNAILER = "oscar_shop.thumbnails.NoThumbnails"
+
+# django-debug-toolbar with the events panel, shown to the browser test's live
+# server only (never to Django's test client, whose host is "testserver").
+DEBUG_TOOLBAR_PANELS = [
+    "debug_toolbar.panels.timer.TimerPanel",
+    "debug_toolbar.panels.request.RequestPanel",
+    "commerce_events.contrib.django.debug_toolbar.EventsPanel",
+]
+DEBUG_TOOLBAR_CONFIG = {
+    "SHOW_TOOLBAR_CALLBACK": "oscar_shop.toolbar.show_toolbar",
+    "IS_RUNNING_TESTS": False,
+}
