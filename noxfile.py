@@ -120,7 +120,7 @@ INSTALLED_APPS = [*INSTALLED_APPS, "commerce_events.contrib.oscar"]  # noqa: F40
 @nox.session(name="oscar-suite", python=PYTHON, default=False)
 @nox.parametrize("variant", ["stock", "commerce_events"])
 def oscar_suite(session: nox.Session, variant: str) -> None:
-    """Run django-oscar's test suite from a checkout: ``-- /path/to/checkout [pytest args]``.
+    """Run django-oscar's test suite: ``-- /path/to/checkout [pytest args]``.
 
     The checkout is a django-oscar 4.2 source tree (its ``tests/`` directory
     and ``setup.cfg``); the installed Oscar is the PyPI release of the same
@@ -141,7 +141,15 @@ def oscar_suite(session: nox.Session, variant: str) -> None:
         }
     session.chdir(checkout)
     session.run(
-        "python", "-m", "pytest", "--sqlite", "-n", "2", "-q", "-p", "no:cacheprovider",
+        "python",
+        "-m",
+        "pytest",
+        "--sqlite",
+        "-n",
+        "2",
+        "-q",
+        "-p",
+        "no:cacheprovider",
         *pytest_args,
         env=env,
     )

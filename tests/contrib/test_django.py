@@ -142,9 +142,8 @@ class TestRequestContextMiddleware:
         client = Client()
         client.force_login(alice)
         quiet = client.get("/sync").wsgi_request
-        with capture_events(ProductViewed) as captured:
-            with override_urls(emitting_view):
-                loud = client.get("/emit").wsgi_request
+        with capture_events(ProductViewed) as captured, override_urls(emitting_view):
+            loud = client.get("/emit").wsgi_request
 
         assert empty is quiet.user._wrapped
         assert empty is not loud.user._wrapped

@@ -33,8 +33,17 @@ def test_oscar_shop(tmp_path: Path) -> None:
         ),
     }
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", str(JOURNEY), "-p", "no:cacheprovider",
-         "-q", "-rfE", "--no-header"],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            str(JOURNEY),
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "-rfE",
+            "--no-header",
+        ],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -1,6 +1,6 @@
 # Django and Oscar ship no type information; their objects are Any here.
 # mypy: disable-error-code="import-untyped"
-"""django-oscar: one line in ``INSTALLED_APPS`` puts an unmodified Oscar shop on the bus.
+"""django-oscar: one line in ``INSTALLED_APPS`` puts an Oscar shop on the bus.
 
 Needs the ``oscar`` extra (``pip install 'commerce-events[oscar]'``)::
 

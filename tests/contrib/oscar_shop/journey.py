@@ -24,10 +24,12 @@ _OSCAR_CODE = r"(oscar|treebeard|haystack)(\.|$)"
 for _category in (DeprecationWarning, PendingDeprecationWarning):
     warnings.filterwarnings("ignore", category=_category, module=_OSCAR_CODE)
 
-from commerce_events._dispatch import EventSignal  # TEMP-STANDIN
+from commerce_events._dispatch import EventSignal  # noqa: E402 TEMP-STANDIN
 
 if not hasattr(EventSignal, "send_robust"):  # TEMP-STANDIN until main's point 1
-    EventSignal.send_robust = lambda self, sender=None, **kw: self.send(sender, **kw)  # TEMP-STANDIN
+    EventSignal.send_robust = lambda self, sender=None, **kw: self.send(
+        sender, **kw
+    )  # TEMP-STANDIN
 
 django.setup()
 
@@ -263,9 +265,9 @@ class TestRegisteredJourney:
             assert 302 == response.status_code, response.content[:2000]
             checkout(client, product, guest=None)
 
-        alice = apps.get_model(*django.conf.settings.AUTH_USER_MODEL.split(".")).objects.get(
-            email=ALICE
-        )
+        alice = apps.get_model(
+            *django.conf.settings.AUTH_USER_MODEL.split(".")
+        ).objects.get(email=ALICE)
         order = Order.objects.get(user=alice)
         review = ProductReview.objects.get(user=alice)
         captured.assert_emitted_once(UserRegistered, user=alice)
@@ -285,7 +287,9 @@ class TestRegisteredJourney:
 
         @subscribe(OrderStatusChanged)
         def notify(event: OrderStatusChanged) -> None:
-            seen.append(f"{event.order.number}: {event.old_status} -> {event.new_status}")
+            seen.append(
+                f"{event.order.number}: {event.old_status} -> {event.new_status}"
+            )
 
         with capture_events(OrderStatusChanged, OrderLineStatusChanged) as captured:
             order.set_status("Being processed")
