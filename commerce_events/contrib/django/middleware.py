@@ -76,6 +76,7 @@ class _LazyUserContext(RequestContext):
     """A request context reading ``request.user`` on first use, then keeping it."""
 
     __slots__ = ("_user",)
+    _user: Any
 
     def __init__(self, request: Any) -> None:
         # The frozen base allows no assignment: set the slots directly.
@@ -83,7 +84,7 @@ class _LazyUserContext(RequestContext):
         object.__setattr__(self, "_user", _UNREAD)
 
     @property
-    def user(self) -> Any:  # type: ignore[override]  # pyright: ignore[reportIncompatibleVariableOverride]
+    def user(self) -> Any:
         user = self._user
         if user is _UNREAD:
             try:

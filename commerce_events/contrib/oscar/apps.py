@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core import checks
 
@@ -46,7 +46,8 @@ class OscarEventsConfig(AppConfig):
     verbose_name = "commerce_events for django-oscar"
 
     def __init__(self, app_name: str, app_module: Any) -> None:
-        super().__init__(app_name, app_module)
+        # Django's AppConfig.__init__ (an unknown base to type checkers).
+        cast("Any", super()).__init__(app_name, app_module)
         rebind()
 
     def ready(self) -> None:
