@@ -21,7 +21,6 @@ from contextvars import Token
 from typing import TYPE_CHECKING, Any
 
 from ._common import missing_framework
-from ._events_panel import recorder, render, rows, summary
 
 try:
     from flask_debugtoolbar.panels import DebugPanel as _DebugPanel
@@ -29,6 +28,8 @@ except ImportError as _exc:
     raise missing_framework(
         __name__, "Flask-DebugToolbar", "flask-debugtoolbar"
     ) from _exc
+
+from ._events_panel import recorder, render, rows, summary
 
 if TYPE_CHECKING:
     DebugPanel = object

@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Any
 from django.utils.safestring import mark_safe
 
 from .._common import missing_framework
-from .._events_panel import recorder, render, rows, summary
 
 try:
     from debug_toolbar.panels import Panel as _Panel
@@ -34,6 +33,8 @@ except ImportError as _exc:
     raise missing_framework(
         __name__, "django-debug-toolbar", "django-debug-toolbar"
     ) from _exc
+
+from .._events_panel import recorder, render, rows, summary
 
 if TYPE_CHECKING:
     # Untyped to type checkers: keep this public class fully known.
