@@ -7,7 +7,8 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
-from commerce_events import _dispatch, request_context, set_async_bridge
+from commerce_events import request_context, set_async_bridge
+from commerce_events._settings import get_async_bridge
 
 __all__ = [
     "bind",
@@ -76,6 +77,5 @@ def default_async_bridge(bridge: Callable[..., Any]) -> None:
     Called when an integration is set up (Django's ``ready()``, Flask's
     ``init_app``): a bridge set before is kept, and one set later wins.
     """
-    # The dispatcher has no public getter for its bridge (yet).
-    if _dispatch._bridge is None:  # noqa: SLF001 - the dispatcher's own setting
+    if get_async_bridge() is None:
         set_async_bridge(bridge)

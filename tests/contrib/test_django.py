@@ -230,7 +230,13 @@ class TestAsyncBridge:
         from django.apps import apps
         from django.test import Client
 
-        from commerce_events import ProductViewed, _dispatch, bridges, subscribe
+        from commerce_events import (
+            ProductViewed,
+            _settings,
+            bridges,
+            set_async_bridge,
+            subscribe,
+        )
 
         ran: list[Any] = []
 
@@ -238,20 +244,20 @@ class TestAsyncBridge:
             ran.append(event.product)
 
         subscribe(ProductViewed, remember)
-        _dispatch.set_async_bridge(None)
+        set_async_bridge(None)
         apps.get_app_config("commerce_events").ready()
         with override_urls(emitting_view):
             response = Client().get("/emit")
 
         assert (200, ["MUG-1"]) == (response.status_code, ran)
-        assert bridges.asgiref is _dispatch._bridge
+        assert bridges.asgiref is _settings.get_async_bridge()
 
     def test_chosen_bridge_kept(self, django_db: None) -> None:
         from django.apps import apps
 
-        from commerce_events import _dispatch, bridges, set_async_bridge
+        from commerce_events import _settings, bridges, set_async_bridge
 
         set_async_bridge(bridges.new_event_loop)
         apps.get_app_config("commerce_events").ready()
 
-        assert bridges.new_event_loop is _dispatch._bridge
+        assert bridges.new_event_loop is _settings.get_async_bridge()

@@ -184,7 +184,13 @@ class TestAsyncBridge:
     def test_sync_emit_reaches_async_subscribers(self) -> None:
         """init_app sets the app's ensure_sync as the bridge: a sync view's emit
         runs async subscribers, as Flask runs async views."""
-        from commerce_events import ProductViewed, _dispatch, emit, subscribe
+        from commerce_events import (
+            ProductViewed,
+            _settings,
+            emit,
+            set_async_bridge,
+            subscribe,
+        )
         from commerce_events.contrib.flask import ensure_sync
 
         ran: list[Any] = []
@@ -193,7 +199,7 @@ class TestAsyncBridge:
             ran.append(event.product)
 
         subscribe(ProductViewed, remember)
-        _dispatch.set_async_bridge(None)
+        set_async_bridge(None)
         app = make_app([])
 
         @app.get("/emit")
@@ -205,12 +211,12 @@ class TestAsyncBridge:
         response = app.test_client().get("/emit")
 
         assert (200, ["MUG-1"]) == (response.status_code, ran)
-        assert ensure_sync is _dispatch._bridge
+        assert ensure_sync is _settings.get_async_bridge()
 
     def test_chosen_bridge_kept(self) -> None:
-        from commerce_events import _dispatch, bridges, set_async_bridge
+        from commerce_events import _settings, bridges, set_async_bridge
 
         set_async_bridge(bridges.new_event_loop)
         CommerceEvents(make_app([]))
 
-        assert bridges.new_event_loop is _dispatch._bridge
+        assert bridges.new_event_loop is _settings.get_async_bridge()

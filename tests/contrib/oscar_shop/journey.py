@@ -24,13 +24,6 @@ _OSCAR_CODE = r"(oscar|treebeard|haystack)(\.|$)"
 for _category in (DeprecationWarning, PendingDeprecationWarning):
     warnings.filterwarnings("ignore", category=_category, module=_OSCAR_CODE)
 
-from commerce_events._dispatch import EventSignal  # noqa: E402 TEMP-STANDIN
-
-if not hasattr(EventSignal, "send_robust"):  # TEMP-STANDIN until main's point 1
-    EventSignal.send_robust = lambda self, sender=None, **kw: self.send(
-        sender, **kw
-    )  # TEMP-STANDIN
-
 django.setup()
 
 from django.apps import apps  # noqa: E402 - after django.setup()
