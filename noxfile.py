@@ -132,7 +132,7 @@ def oscar_suite(session: nox.Session, variant: str) -> None:
     session.install("-e", ".", *OSCAR_TEST_DEPS)
     env = {}
     if variant == "commerce_events":
-        settings_dir = session.create_tmp()
+        settings_dir = os.path.abspath(session.create_tmp())
         with open(os.path.join(settings_dir, "ce_oscar_settings.py"), "w") as f:
             f.write(OSCAR_SETTINGS)
         env = {

@@ -137,14 +137,15 @@ def summary(events: list[dict[str, Any]]) -> str:
 
 _STYLE = """
 <style>
-.ce-events { border-collapse: collapse; width: 100%; font-size: 13px; }
+.ce-events { border-collapse: collapse; width: 100%; table-layout: fixed;
+  font-size: 13px; }
 .ce-events th, .ce-events td { border: 1px solid #ccc; padding: 4px 6px;
-  vertical-align: top; text-align: left; }
+  vertical-align: top; text-align: left; overflow-wrap: anywhere; }
 .ce-events .ce-muted td { color: #888; font-style: italic; }
 .ce-events .ce-failed { color: #b00020; font-weight: bold; }
+.ce-events .ce-name { font-weight: bold; }
 .ce-events pre { white-space: pre-wrap; margin: 4px 0; font-size: 11px; }
-.ce-events dl { margin: 0; } .ce-events dt { font-weight: bold; float: left;
-  margin-right: 4px; } .ce-events dd { margin: 0; }
+.ce-events ol { margin: 0; padding-left: 1.5em; }
 </style>
 """
 
@@ -156,14 +157,18 @@ def render(events: list[dict[str, Any]]) -> str:
         return '<p class="ce-none">No commerce_events event in this request.</p>'
     out = [
         _STYLE,
-        '<table class="ce-events"><thead><tr><th>#</th><th>Event</th>'
+        '<table class="ce-events"><colgroup><col style="width: 3em">'
+        '<col style="width: 13%"><col style="width: 9%"><col style="width: 17%">'
+        '<col style="width: 30%"><col></colgroup><thead><tr><th>#</th><th>Event</th>'
         "<th>Status</th><th>Sender</th><th>Fields</th><th>Subscribers</th>"
         "</tr></thead><tbody>",
     ]
     for event in events:
         css = "ce-muted" if event["status"] == "muted" else "ce-event"
         fields = "".join(
-            f"<dt>{e(name)}</dt><dd>{e(value)}</dd>" for name, value in event["fields"]
+            f'<div class="ce-field"><span class="ce-name">{e(name)}</span> = '
+            f"{e(value)}</div>"
+            for name, value in event["fields"]
         )
         calls = []
         for call in event["calls"]:
@@ -179,7 +184,7 @@ def render(events: list[dict[str, Any]]) -> str:
             f'<tr class="{css}" data-event="{e(event["event"])}">'
             f"<td>{event['index']}</td><td>{e(event['event'])}</td>"
             f'<td class="ce-status">{e(event["status"])}</td>'
-            f"<td>{e(event['sender'])}</td><td><dl>{fields}</dl></td>"
+            f"<td>{e(event['sender'])}</td><td>{fields}</td>"
             f"<td>{subscribers}</td></tr>"
         )
     out.append("</tbody></table>")

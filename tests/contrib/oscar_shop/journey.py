@@ -386,7 +386,6 @@ class TestDebugToolbarPanel:
         from django.contrib.staticfiles.handlers import StaticFilesHandler
         from django.core.wsgi import get_wsgi_application
         from selenium.webdriver.common.by import By
-        from selenium.webdriver.support import expected_conditions
         from selenium.webdriver.support.ui import WebDriverWait
 
         def out_of_stock_alert(event: ProductViewed) -> None:
@@ -396,18 +395,19 @@ class TestDebugToolbarPanel:
         url = serve(StaticFilesHandler(get_wsgi_application()))
         chromium.get(url + product.get_absolute_url())
         wait = WebDriverWait(chromium, 30)
+        # django-debug-toolbar draws itself in a shadow root.
+        root = wait.until(
+            lambda driver: driver.find_element(By.ID, "djDebugRoot").shadow_root
+        )
         button = wait.until(
-            expected_conditions.element_to_be_clickable(
-                (By.CSS_SELECTOR, "#djdt-EventsPanel a")
-            )
+            lambda _: root.find_element(By.CSS_SELECTOR, "#djdt-EventsPanel a")
         )
         assert "1 event, 1 failure" in button.text
         button.click()
         table = wait.until(
-            expected_conditions.visibility_of_element_located(
-                (By.CSS_SELECTOR, "#EventsPanel table.ce-events")
-            )
+            lambda _: root.find_element(By.CSS_SELECTOR, "#EventsPanel table.ce-events")
         )
+        wait.until(lambda _: table.is_displayed())
         chromium.save_screenshot(
             str(Path(os.environ["OSCAR_SHOP_DIR"]) / "django-debug-toolbar.png")
         )
@@ -417,8 +417,8 @@ class TestDebugToolbarPanel:
         cells = rows[0].find_elements(By.TAG_NAME, "td")
         assert "delivered" == cells[2].text
         assert "ProductDetailView" in cells[3].text
-        assert "product\n<Product: Enamel mug>" in cells[4].text
-        assert "request\n<WSGIRequest>" in cells[4].text  # by type only
+        assert "product = <Product: Enamel mug>" in cells[4].text
+        assert "request = <WSGIRequest>" in cells[4].text  # by type only
         calls = [c.text for c in rows[0].find_elements(By.CSS_SELECTOR, "li.ce-call")]
         assert [
             "oscar.apps.analytics.receivers.receive_product_view",
