@@ -136,6 +136,10 @@ def oscar_suite(session: nox.Session, variant: str) -> None:
         with open(os.path.join(settings_dir, "ce_oscar_settings.py"), "w") as f:
             f.write(OSCAR_SETTINGS)
         env = {
+            # pytest-django reads these settings before Oscar's conftest turns
+            # --sqlite into the same two variables.
+            "DATABASE_ENGINE": "django.db.backends.sqlite3",
+            "DATABASE_NAME": ":memory:",
             "DJANGO_SETTINGS_MODULE": "ce_oscar_settings",
             "PYTHONPATH": os.pathsep.join([os.path.abspath(checkout), settings_dir]),
         }

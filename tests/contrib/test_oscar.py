@@ -23,7 +23,9 @@ JOURNEY = HERE / "oscar_shop" / "journey.py"
 
 def test_oscar_shop(tmp_path: Path) -> None:
     """Browse, search, basket, voucher, guest and registered checkout, order
-    status, review; the wiring and the system checks (see journey.py)."""
+    status, review; the wiring and the system checks; the django-debug-toolbar
+    panel in a headless Chromium, whose screenshot is left in *tmp_path*
+    (see journey.py)."""
     env = {
         **os.environ,
         "OSCAR_SHOP_DIR": str(tmp_path),
@@ -54,5 +56,6 @@ def test_oscar_shop(tmp_path: Path) -> None:
 
     summary = result.stdout.strip().splitlines()[-1] if result.stdout else ""
     assert 0 == result.returncode, result.stdout[-30000:] + result.stderr[-5000:]
-    assert summary.startswith("10 passed"), result.stdout[-5000:]
+    assert summary.startswith("11 passed"), result.stdout[-5000:]
     assert (tmp_path / "shop.sqlite3").is_file()
+    assert (tmp_path / "django-debug-toolbar.png").is_file()
