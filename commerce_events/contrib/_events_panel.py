@@ -94,7 +94,7 @@ def rows(deliveries: Iterable[Delivery]) -> list[dict[str, Any]]:
         if delivery.status == "deferred":
             pending[event_id] = delivery
             continue
-        status = delivery.status
+        status: str = delivery.status
         if pending.pop(event_id, None) is not None:
             status = "deferred, delivered"
         result.append(_row(delivery, status))
