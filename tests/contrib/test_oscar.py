@@ -56,6 +56,6 @@ def test_oscar_shop(tmp_path: Path) -> None:
 
     summary = result.stdout.strip().splitlines()[-1] if result.stdout else ""
     assert 0 == result.returncode, result.stdout[-30000:] + result.stderr[-5000:]
-    assert summary.startswith("11 passed"), result.stdout[-5000:]
+    assert summary.startswith("12 passed"), result.stdout[-5000:]
     assert (tmp_path / "shop.sqlite3").is_file()
     assert (tmp_path / "django-debug-toolbar.png").is_file()

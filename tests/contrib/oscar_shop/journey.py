@@ -354,7 +354,8 @@ class TestChecks:
             "on oscar.apps.order.signals.order_placed."
         ] == messages
 
-    def test_receiver_connected_twice(self) -> None:
+    @pytest.mark.parametrize("how", ["wrapper", "dispatch_uid"])
+    def test_receiver_connected_twice(self, how: str) -> None:
         import functools
 
         def on_order(sender: Any, **kwargs: Any) -> None:
@@ -364,8 +365,12 @@ class TestChecks:
         def logged(sender: Any, **kwargs: Any) -> None:
             on_order(sender, **kwargs)
 
-        signals.order_placed.connect(on_order)
-        signals.order_placed.connect(logged)
+        if how == "wrapper":
+            signals.order_placed.connect(on_order)
+            signals.order_placed.connect(logged)
+        else:
+            signals.order_placed.connect(on_order, dispatch_uid="shop.orders")
+            signals.order_placed.connect(on_order, dispatch_uid="shop.orders.v2")
         messages = self.run()
 
         assert [
