@@ -88,3 +88,72 @@ def demo(session: nox.Session) -> None:
     """Run the scripted customer journey."""
     session.install("-e", ".")
     session.run("python", "examples/demo.py")
+
+
+# django-oscar's own test suite, run against a checkout of its repository (its
+# tests are not in the sdist): stock, then with commerce_events.contrib.oscar
+# installed, which replaces Oscar's signal objects by ours.
+OSCAR_VERSION = "4.2.1"
+OSCAR_TEST_DEPS = [
+    f"django-oscar=={OSCAR_VERSION}",
+    "django>=5.2,<5.3",  # Oscar's own test matrix tops out at Django 5.2
+    "Whoosh>=2.7,<2.8",
+    "WebTest>=3.0.0,<4.0.0",
+    "django-webtest>=1.9,<1.10",
+    "pytest-django>=4.9.0,<5.0",
+    "pytest-xdist>=3.6.1,<4.0.0",
+    "freezegun>=1.5.1,<2.0.0",
+    "pytz",
+    "sorl-thumbnail>=12.10.0,<13.0.0",
+    "easy-thumbnails>=2.9,<2.11",
+    "django-environ>=0.4,<0.13",
+    "whitenoise>=6.7.0,<6.12",
+    "pycountry",
+]
+OSCAR_SETTINGS = """\
+from tests.settings import *  # noqa: F403 - Oscar's test settings, then ours
+
+INSTALLED_APPS = [*INSTALLED_APPS, "commerce_events.contrib.oscar"]  # noqa: F405
+"""
+
+
+@nox.session(name="oscar-suite", python=PYTHON, default=False)
+@nox.parametrize("variant", ["stock", "commerce_events"])
+def oscar_suite(session: nox.Session, variant: str) -> None:
+    """Run django-oscar's test suite: ``-- /path/to/checkout [pytest args]``.
+
+    The checkout is a django-oscar 4.2 source tree (its ``tests/`` directory
+    and ``setup.cfg``); the installed Oscar is the PyPI release of the same
+    version. SQLite, two xdist workers.
+    """
+    if not session.posargs:
+        session.error("give the path of a django-oscar checkout: -- /path/to/it")
+    checkout, *pytest_args = session.posargs
+    session.install("-e", ".", *OSCAR_TEST_DEPS)
+    env = {}
+    if variant == "commerce_events":
+        settings_dir = os.path.abspath(session.create_tmp())
+        with open(os.path.join(settings_dir, "ce_oscar_settings.py"), "w") as f:
+            f.write(OSCAR_SETTINGS)
+        env = {
+            # pytest-django reads these settings before Oscar's conftest turns
+            # --sqlite into the same two variables.
+            "DATABASE_ENGINE": "django.db.backends.sqlite3",
+            "DATABASE_NAME": ":memory:",
+            "DJANGO_SETTINGS_MODULE": "ce_oscar_settings",
+            "PYTHONPATH": os.pathsep.join([os.path.abspath(checkout), settings_dir]),
+        }
+    session.chdir(checkout)
+    session.run(
+        "python",
+        "-m",
+        "pytest",
+        "--sqlite",
+        "-n",
+        "2",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        *pytest_args,
+        env=env,
+    )

@@ -25,6 +25,7 @@ from ._domain import (
     Request,
     Response,
     Review,
+    Session,
     User,
     View,
     Voucher,
@@ -96,6 +97,9 @@ class ProductSearch:
 
     query: str = field(doc="The search term (may be empty)")
     user: User | None = field(default=None, doc=_USER)
+    session: Session | None = field(
+        default=None, doc="The session (Oscar's search view sends it)"
+    )
 
 
 # -- customer ------------------------------------------------------------------
@@ -278,6 +282,9 @@ class StartCheckout:
     """
 
     request: Request = field(default=FROM_REQUEST, doc=_REQUEST)
+    email: str | None = field(
+        default=None, doc="The guest's email address, for a guest checkout"
+    )
 
 
 @event("checkout_step_completed", group="checkout")

@@ -150,6 +150,9 @@ Response: TypeAlias = Annotated[
     Any, Domain("response", "A web response.", sensitive=True)
 ]
 """The web framework's response object. Shown by type only in reprs."""
+Session: TypeAlias = Annotated[Any, Domain("session", "A web session.", sensitive=True)]
+"""The web framework's session (Django's ``request.session``). Shown by type
+only in reprs, never serialized."""
 Basket: TypeAlias = Annotated[Any, Domain("basket", "A shopping basket.")]
 """A shopping basket."""
 Voucher: TypeAlias = Annotated[Any, Domain("voucher", "A voucher (discount code).")]

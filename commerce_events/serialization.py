@@ -791,7 +791,7 @@ def from_dict(
     ::
 
         >>> from_dict(ProductSearch, {"query": "mug", "user": None})
-        ProductSearch(query='mug', user=None)
+        ProductSearch(query='mug', user=None, session=None)
 
     Args:
         event: The payload class, or the event's name or alias. Only

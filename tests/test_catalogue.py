@@ -229,7 +229,8 @@ class TestCatalogueTable:
                 (),
                 "Raised when a search is performed.",
                 {"query": "The search term"},
-                {"user": user},
+                # Oscar's search view also sends the session, undocumented.
+                {"user": user, "session": "The session"},
             ),
             "user_registered": (
                 "UserRegistered",
@@ -260,7 +261,8 @@ class TestCatalogueTable:
                 (),
                 "Raised when the customer begins the checkout process.",
                 {"request": request},
-                {},
+                # Oscar's gateway view also sends the guest's email, undocumented.
+                {"email": "The guest's email address"},
             ),
             "pre_payment": (
                 "PrePayment",
@@ -323,7 +325,7 @@ class TestCatalogueTable:
                     not fs.required,
                 )
                 assert fs.doc.startswith(fields[fs.name])
-                expected_domain = None if fs.name == "query" else fs.name
+                expected_domain = None if fs.name in {"query", "email"} else fs.name
                 assert expected_domain == fs.domain
         assert str is commerce_events.ProductSearch.__attrs_attrs__.query.type
         assert signals.review_created is signals.review_added

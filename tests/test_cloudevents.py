@@ -483,6 +483,8 @@ class TestProperties:
 
 
 def _without_response(payload: Any) -> Any:
-    """The payload as rebuilt in its own request: only the response is lost."""
+    """The payload as rebuilt in its own request: only the response and the
+    session (sensitive, not serialized, not in the request context) are lost."""
     fields = attrs.fields_dict(type(payload))
-    return attrs.evolve(payload, response=None) if "response" in fields else payload
+    lost = {name: None for name in ("response", "session") if name in fields}
+    return attrs.evolve(payload, **lost) if lost else payload

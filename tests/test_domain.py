@@ -78,6 +78,7 @@ _ALIASES = {
     "Request": ("request", True),
     "Response": ("response", True),
     "Review": ("review", False),
+    "Session": ("session", True),
     "User": ("user", False),
     "View": ("view", False),
     "Voucher": ("voucher", False),

@@ -303,12 +303,12 @@ class TestAssertEmitted:
         assert (
             "OrderPlaced(order='o-3') was not emitted.\n"
             "Emitted (4):\n"
-            "  [0] ProductSearch(query='shoes', user=None) from <View>\n"
+            "  [0] ProductSearch(query='shoes', user=None, session=None) from <View>\n"
             "  [1] OrderPlaced(order='o-1', user='alice') from <View>\n"
             "        order: expected 'o-3', got 'o-1'\n"
             "  [2] OrderPlaced(order='o-2', user=None)\n"
             "        order: expected 'o-3', got 'o-2'\n"
-            "  [3] StartCheckout(request=<str>)"
+            "  [3] StartCheckout(request=<str>, email=None)"
         ) == str(error.value)
 
     def test_failure_with_sender_shows_the_sender(self, captured):
@@ -534,7 +534,7 @@ class TestCheckSubscriber:
         assert isinstance(error.value.__cause__, ValueError)
         assert (
             "picky fails on a valid ProductSearch:\n"
-            "  smallest failing payload: ProductSearch(query='00', user=None)\n"
+            "  smallest failing payload: ProductSearch(query='00', user=None, session=None)\n"
             "  raised: ValueError: 00"
         ) == str(error.value)
 
@@ -567,7 +567,9 @@ class TestCheckSubscriber:
         )
 
         assert calls
-        assert all(s == "view" and {"query", "user"} == f.keys() for s, f in calls)
+        assert all(
+            s == "view" and {"query", "user", "session"} == f.keys() for s, f in calls
+        )
 
     def test_uses_the_given_payloads_and_settings(self):
         """Custom payload strategies and settings are honoured."""

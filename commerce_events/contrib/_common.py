@@ -7,9 +7,17 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
-from commerce_events import request_context
+from commerce_events import request_context, set_async_bridge
+from commerce_events._settings import get_async_bridge
 
-__all__ = ["bind", "log_failure", "logger", "missing_framework", "user_or_none"]
+__all__ = [
+    "bind",
+    "default_async_bridge",
+    "log_failure",
+    "logger",
+    "missing_framework",
+    "user_or_none",
+]
 
 logger = logging.getLogger("commerce_events.contrib")
 
@@ -61,3 +69,13 @@ def missing_framework(module: str, framework: str, extra: str) -> ImportError:
         f"pip install 'commerce-events[{extra}]'",
         name=extra,
     )
+
+
+def default_async_bridge(bridge: Callable[..., Any]) -> None:
+    """Set the framework's async *bridge*, unless the project set one already.
+
+    Called when an integration is set up (Django's ``ready()``, Flask's
+    ``init_app``): a bridge set before is kept, and one set later wins.
+    """
+    if get_async_bridge() is None:
+        set_async_bridge(bridge)

@@ -16,15 +16,22 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from typing import Any
 
-from ._common import bind, missing_framework
+from ._common import bind, default_async_bridge, missing_framework
 
 try:
-    from flask import Flask, g, request, request_started, request_tearing_down
+    from flask import (
+        Flask,
+        current_app,
+        g,
+        request,
+        request_started,
+        request_tearing_down,
+    )
 except ImportError as _exc:
     raise missing_framework(__name__, "Flask", "flask") from _exc
 from werkzeug.local import LocalProxy
 
-__all__ = ["CommerceEvents"]
+__all__ = ["CommerceEvents", "ensure_sync"]
 
 _EXTENSION = "commerce_events"
 _G_KEY = "_commerce_events_context"
@@ -32,6 +39,18 @@ _G_KEY = "_commerce_events_context"
 
 def _no_user() -> None:
     return None
+
+
+def ensure_sync(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+    """The async bridge Flask apps get: the current app's ``ensure_sync``.
+
+    Flask runs ``async def`` views that way (through asgiref, with the
+    ``flask[async]`` extra); subscribers run the same way. Needs an app
+    context, which every request has.
+
+    .. versionadded:: 0.2.0
+    """
+    return current_app.ensure_sync(fn)(*args, **kwargs)
 
 
 def _unproxied(value: Any) -> Any:
@@ -80,11 +99,14 @@ class CommerceEvents:
         """Bind the request context for every request of *app*.
 
         Stores the extension in ``app.extensions["commerce_events"]``. Calling
-        it again for the same app changes nothing.
+        it again for the same app changes nothing. Unless an async bridge is
+        set already, sets :func:`ensure_sync`, so that a synchronous emit in a
+        view reaches ``async def`` subscribers as Flask runs async views.
 
         .. versionadded:: 0.1.0
         """
         app.extensions[_EXTENSION] = self
+        default_async_bridge(ensure_sync)
         # The app is the sender: other apps in the process are unaffected. The
         # extension is held by app.extensions, so weak references are enough.
         request_started.connect(self._bind, app)

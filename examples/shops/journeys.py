@@ -138,12 +138,12 @@ Event = tuple[str, dict[str, Any]]
 
 FIRST_VISIT: Final[tuple[Event, ...]] = (
     ("product_viewed", {"product": "MUG-1", "user": None, **PAGE}),
-    ("product_search", {"query": "mug", "user": None}),
+    ("product_search", {"query": "mug", "user": None, "session": None}),
     # The new user, passed explicitly: the request itself is still anonymous.
     ("user_registered", SIGNED_IN),
     ("basket_addition", {"product": "MUG-1", **SIGNED_IN}),
     ("voucher_addition", {"basket": BASKET, "voucher": "WELCOME10"}),
-    ("start_checkout", {"request": "request"}),
+    ("start_checkout", {"request": "request", "email": None}),
     ("pre_payment", PAYMENT),
     ("post_payment", PAYMENT),
     ("order_placed", {**FIRST_ORDER, "user": EMAIL}),
@@ -200,7 +200,7 @@ RETURN_VISIT: Final[tuple[Event, ...]] = (
     ),
     ("voucher_addition", {"basket": BASKET, "voucher": "WELCOME10"}),
     ("voucher_removal", {"basket": BASKET, "voucher": "WELCOME10", "reason": "user"}),
-    ("start_checkout", {"request": "request"}),
+    ("start_checkout", {"request": "request", "email": None}),
     # The declined card: the order number is reserved, and kept for the retry.
     ("pre_payment", PAYMENT),
     (

@@ -8,10 +8,14 @@ installs them all.
 
 from __future__ import annotations
 
+import shutil
+import socketserver
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 
@@ -212,3 +216,63 @@ def _journey(journal: list[Any]) -> Iterator[Journey]:
     subscribers.reset()
     yield Journey(journal)
     subscribers.reset()
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base's name
+        pass
+
+
+class _ThreadingServer(socketserver.ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+@pytest.fixture(name="serve")
+def _serve() -> Iterator[Callable[[Any], str]]:
+    """``serve(wsgi_app)`` starts a real HTTP server on a free port; returns its URL."""
+    servers: list[tuple[WSGIServer, threading.Thread]] = []
+
+    def start(app: Any) -> str:
+        server = make_server(
+            "127.0.0.1",
+            0,
+            app,
+            server_class=_ThreadingServer,
+            handler_class=_QuietHandler,
+        )
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        servers.append((server, thread))
+        return f"http://127.0.0.1:{server.server_port}"
+
+    yield start
+    for server, thread in servers:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.fixture(name="chromium")
+def _chromium() -> Iterator[Any]:
+    """A real headless Chromium (Debian's chromium and chromium-driver), via selenium."""
+    webdriver = pytest.importorskip("selenium.webdriver")
+    browser, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if browser is None or driver is None:
+        pytest.skip("needs Debian's chromium and chromium-driver packages")
+    options = webdriver.ChromeOptions()
+    options.binary_location = browser
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",  # CI runs as root
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--window-size=1400,1000",
+    ):
+        options.add_argument(argument)
+    chrome = webdriver.Chrome(
+        options=options, service=webdriver.ChromeService(executable_path=driver)
+    )
+    try:
+        yield chrome
+    finally:
+        chrome.quit()

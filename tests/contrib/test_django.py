@@ -107,7 +107,7 @@ class TestRequestContextMiddleware:
         assert seen[0].user is None
 
     def test_failing_user(self, caplog: pytest.LogCaptureFixture, urls: None) -> None:
-        """A failing request.user is logged; the view runs without a context."""
+        """A failing request.user is logged when first read; the user is None."""
         from django.test import RequestFactory
         from django.utils.functional import SimpleLazyObject
 
@@ -118,9 +118,36 @@ class TestRequestContextMiddleware:
         request.user = SimpleLazyObject(lambda: broken_user(request))
         with caplog.at_level(logging.ERROR, "commerce_events.contrib"):
             response = RequestContextMiddleware(sync_view)(request)
+            assert "" == caplog.text  # the view did not ask for the user
+            users = [seen[0].user, seen[0].user]
 
-        assert (200, [None]) == (response.status_code, seen)
-        assert "session store is down" in caplog.text
+        assert (200, request, [None, None]) == (
+            response.status_code,
+            seen[0].request,
+            users,
+        )
+        assert [("ERROR", "session store is down")] == [
+            (r.levelname, str(r.exc_info[1])) for r in caplog.records if r.exc_info
+        ]
+
+    def test_user_read_lazily(self, urls: None, alice: Any) -> None:
+        """A request whose view emits nothing never loads the user; one that
+        emits loads it once, for the payload."""
+        from django.test import Client
+        from django.utils.functional import empty
+
+        from commerce_events import ProductViewed
+        from commerce_events.testing import capture_events
+
+        client = Client()
+        client.force_login(alice)
+        quiet = client.get("/sync").wsgi_request
+        with capture_events(ProductViewed) as captured, override_urls(emitting_view):
+            loud = client.get("/emit").wsgi_request
+
+        assert empty is quiet.user._wrapped
+        assert empty is not loud.user._wrapped
+        assert [alice] == [event.user for event in captured.payloads]
 
     def test_failing_auser(self, caplog: pytest.LogCaptureFixture, urls: None) -> None:
         """A failing request.auser() is logged; the view runs without a context."""
@@ -140,6 +167,22 @@ class TestRequestContextMiddleware:
 
         assert (200, [None]) == (response.status_code, seen)
         assert "session store is down" in caplog.text
+
+
+def emitting_view(request: Any) -> HttpResponse:
+    from commerce_events import ProductViewed, emit
+
+    emit(ProductViewed(product="MUG-1"), sender="emitting_view")
+    return HttpResponse("ok")
+
+
+def override_urls(view: Any) -> Any:
+    from django.test import override_settings
+
+    class EmitUrls:
+        urlpatterns: ClassVar = [path("emit", view)]
+
+    return override_settings(ROOT_URLCONF=EmitUrls)
 
 
 def broken_user(request: Any) -> Any:
@@ -178,3 +221,43 @@ class TestCommerceEventsConfig:
             messages = check_middleware()
 
         assert ["commerce_events.W002"] == [m.id for m in messages]
+
+
+class TestAsyncBridge:
+    def test_ready_sets_asgiref(self, urls: None) -> None:
+        """With the app ready, a sync view's emit reaches async subscribers,
+        through asgiref."""
+        from django.apps import apps
+        from django.test import Client
+
+        from commerce_events import (
+            ProductViewed,
+            _settings,
+            bridges,
+            set_async_bridge,
+            subscribe,
+        )
+
+        ran: list[Any] = []
+
+        async def remember(event: ProductViewed) -> None:
+            ran.append(event.product)
+
+        subscribe(ProductViewed, remember)
+        set_async_bridge(None)
+        apps.get_app_config("commerce_events").ready()
+        with override_urls(emitting_view):
+            response = Client().get("/emit")
+
+        assert (200, ["MUG-1"]) == (response.status_code, ran)
+        assert bridges.asgiref is _settings.get_async_bridge()
+
+    def test_chosen_bridge_kept(self, django_db: None) -> None:
+        from django.apps import apps
+
+        from commerce_events import _settings, bridges, set_async_bridge
+
+        set_async_bridge(bridges.new_event_loop)
+        apps.get_app_config("commerce_events").ready()
+
+        assert bridges.new_event_loop is _settings.get_async_bridge()

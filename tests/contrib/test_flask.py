@@ -178,3 +178,45 @@ class TestCommerceEvents:
 
         assert 500 == response.status_code
         assert current_request_context() is None
+
+
+class TestAsyncBridge:
+    def test_sync_emit_reaches_async_subscribers(self) -> None:
+        """init_app sets the app's ensure_sync as the bridge: a sync view's emit
+        runs async subscribers, as Flask runs async views."""
+        from commerce_events import (
+            ProductViewed,
+            _settings,
+            emit,
+            set_async_bridge,
+            subscribe,
+        )
+        from commerce_events.contrib.flask import ensure_sync
+
+        ran: list[Any] = []
+
+        async def remember(event: ProductViewed) -> None:
+            ran.append(event.product)
+
+        subscribe(ProductViewed, remember)
+        set_async_bridge(None)
+        app = make_app([])
+
+        @app.get("/emit")
+        def emitting_view() -> str:
+            emit(ProductViewed(product="MUG-1"), sender=app)
+            return "ok"
+
+        CommerceEvents(app)
+        response = app.test_client().get("/emit")
+
+        assert (200, ["MUG-1"]) == (response.status_code, ran)
+        assert ensure_sync is _settings.get_async_bridge()
+
+    def test_chosen_bridge_kept(self) -> None:
+        from commerce_events import _settings, bridges, set_async_bridge
+
+        set_async_bridge(bridges.new_event_loop)
+        CommerceEvents(make_app([]))
+
+        assert bridges.new_event_loop is _settings.get_async_bridge()

@@ -48,6 +48,17 @@ class TestOptional:
             ("commerce_events.contrib.django.middleware", "django", "django"),
             ("commerce_events.contrib.starlette", "starlette", "starlette"),
             ("commerce_events.contrib.fastapi", "fastapi", "fastapi"),
+            ("commerce_events.contrib.oscar", "oscar", "oscar"),
+            (
+                "commerce_events.contrib.django.debug_toolbar",
+                "debug_toolbar",
+                "django-debug-toolbar",
+            ),
+            (
+                "commerce_events.contrib.flask_debugtoolbar",
+                "flask_debugtoolbar",
+                "flask-debugtoolbar",
+            ),
         ],
     )
     def test_missing_framework(
@@ -55,7 +66,12 @@ class TestOptional:
     ) -> None:
         """Importing an integration without its framework names the extra."""
         hide(monkeypatch, framework)
-        forget(monkeypatch, module, "commerce_events.contrib.django")
+        forget(
+            monkeypatch,
+            module,
+            "commerce_events.contrib.django",
+            "commerce_events.contrib.oscar",
+        )
 
         with pytest.raises(ImportError) as caught:
             importlib.import_module(module)

@@ -13,6 +13,10 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core import checks
 
+from commerce_events import bridges
+
+from .._common import default_async_bridge
+
 if TYPE_CHECKING:
     # Django ships no types: to type checkers its AppConfig is an unknown
     # base, which would make this public class "partially unknown".
@@ -60,6 +64,9 @@ class CommerceEventsConfig(AppConfig):
 
     ``ready()`` registers :func:`check_middleware`; running it again (Django's
     test tools may) changes nothing, since Django keeps its checks in a set.
+    It also lets a synchronous emit reach ``async def`` subscribers through
+    :func:`commerce_events.bridges.asgiref`, as Django's own signals do since
+    5.0, unless a bridge is already set (:func:`commerce_events.set_async_bridge`).
 
     Connect your subscribers in your own app's ``ready()``: subscribe
     module-level functions with ``subscribe(OrderPlaced, send_confirmation)``;
@@ -75,3 +82,4 @@ class CommerceEventsConfig(AppConfig):
 
     def ready(self) -> None:
         checks.register(check_middleware)
+        default_async_bridge(bridges.asgiref)
