@@ -16,7 +16,7 @@ from types import MappingProxyType
 from typing import Any
 
 from commerce_events import signals
-from commerce_events._dispatch import EventSignal
+from commerce_events._signal import EventSignal
 
 __all__ = ["OSCAR_SIGNALS", "original_signal", "rebind"]
 
