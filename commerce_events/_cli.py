@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import difflib
+import importlib
 import json
+import os
 import sys
 from collections.abc import Sequence
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 from . import _catalogue  # noqa: F401 - registers the built-in events
 from ._payload import FieldSpec, PayloadSpec
-from ._registry import catalog
+from ._registry import GROUPS, catalog, namespace
+from .exceptions import UnknownEventError
 
 __all__ = ["main"]
 
@@ -121,8 +125,54 @@ def catalog_as_json(specs: Sequence[PayloadSpec]) -> list[dict[str, object]]:
     ]
 
 
+def _fail(parser: argparse.ArgumentParser, message: str) -> NoReturn:
+    """Report a user's mistake as argparse does: one line, exit status 2."""
+    parser.exit(2, f"{parser.prog}: error: {message}\n")
+
+
+def _import_modules(parser: argparse.ArgumentParser, modules: Sequence[str]) -> None:
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except ImportError as exc:
+            _fail(parser, f"--import {module}: cannot import it: {exc}")
+
+
+def _check_group(parser: argparse.ArgumentParser, group: str) -> None:
+    groups = list(dict.fromkeys(spec.group for spec in catalog()))
+    if group in groups:
+        return
+    message = f"--group: unknown group {group!r} (the groups are: {', '.join(groups)})"
+    close = difflib.get_close_matches(group, groups, n=1)
+    if close:
+        message += f"; did you mean {close[0]!r}?"
+    _fail(parser, message)
+
+
+def _check_schema_options(
+    parser: argparse.ArgumentParser, args: argparse.Namespace
+) -> None:
+    if args.output is not None and args.check is not None:
+        _fail(
+            parser,
+            "-o/--output cannot be used with --check (--check writes no export: "
+            "it compares the current catalogue with a saved one)",
+        )
+    for name in args.events:
+        try:
+            namespace[name]
+        except UnknownEventError as exc:
+            _fail(parser, f"--event: {exc}")
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
-    """Run the command line; return the exit status."""
+    """Run the command line; return the exit status.
+
+    A user's mistake (an unknown group or event, a module that cannot be
+    imported, contradictory options) is one line on standard error and exit
+    status 2, as argparse reports a bad option. A closed pipe (``| head``) ends
+    the output quietly.
+    """
     stream = out if out is not None else sys.stdout
     parser = argparse.ArgumentParser(
         prog="python -m commerce_events",
@@ -132,8 +182,18 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     show = commands.add_parser(
         "catalog", help="list every registered event and its fields"
     )
-    show.add_argument("--format", choices=("text", "json", "rst"), default="text")
-    show.add_argument("--group", help="only the events of this group")
+    show.add_argument(
+        "--format",
+        choices=("text", "json", "rst"),
+        default="text",
+        help="text: readable tables (the default); json: the same as data; "
+        "rst: the reStructuredText tables of the docs",
+    )
+    show.add_argument(
+        "--group",
+        help=f"only the events of this group: {', '.join(GROUPS)}, or the group "
+        "of a custom event",
+    )
     show.add_argument(
         "--import",
         dest="modules",
@@ -144,20 +204,35 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     )
     from .schema import add_schema_parser, main_schema
 
-    add_schema_parser(commands)
+    schema = add_schema_parser(commands)
     args = parser.parse_args(argv)
-    if args.command == "schema":
-        return main_schema(args, stream)
-    import importlib
+    command = schema if args.command == "schema" else show
+    _import_modules(command, args.modules)
+    try:
+        if args.command == "schema":
+            _check_schema_options(schema, args)
+            return main_schema(args, stream)
+        if args.group is not None:
+            _check_group(show, args.group)
+        _write_catalog(stream, args.format, catalog(args.group))
+    except BrokenPipeError:
+        if out is not None:
+            raise
+        # The reader left (``| head``): stop writing, and send what Python
+        # still flushes at exit to nowhere, rather than a traceback.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    return 0
 
-    for module in args.modules:
-        importlib.import_module(module)
-    specs = catalog(args.group)
-    if args.format == "json":
+
+def _write_catalog(
+    stream: TextIO, output_format: str, specs: Sequence[PayloadSpec]
+) -> None:
+    if output_format == "json":
         json.dump(catalog_as_json(specs), stream, indent=2)
         stream.write("\n")
-    elif args.format == "rst":
+    elif output_format == "rst":
         stream.write(catalog_as_rst(specs))
     else:
         stream.write(format_catalog(specs))
-    return 0
