@@ -66,6 +66,22 @@ class TestMetadata:
         assert ["LICENSE"] == PYPROJECT["project"]["license-files"]
 
 
+class TestBenchmarksDocument:
+    def test_is_self_contained(self):
+        """It speaks of what the repository has: no issue numbers, no outside harness."""
+        text = (ROOT / "BENCHMARKS.rst").read_text(encoding="utf-8")
+
+        assert [] == [
+            word for word in ("issue #", "peers_bench", "/work/") if word in text
+        ]
+
+    def test_its_commands_run_what_the_repository_has(self):
+        text = (ROOT / "BENCHMARKS.rst").read_text(encoding="utf-8")
+
+        assert "$ nox -s bench" in text
+        assert (ROOT / "benchmarks" / "__main__.py").is_file()
+
+
 def source_files() -> set[str]:
     """The files of the source tree, relative to the root, without caches."""
     files = {"pyproject.toml", "README.rst", "CHANGELOG.rst", "LICENSE", "noxfile.py"}
