@@ -90,16 +90,18 @@ def running(shop: str, log: Path) -> Iterator[str]:
 def visit(url: str) -> None:
     """Register, sign in, fill a basket, and have a bad review refused."""
     with httpx.Client(base_url=url, follow_redirects=False, timeout=10) as client:
+
+        def post(path: str, **data: str) -> httpx.Response:
+            # Django's CSRF token, from its cookie (it changes at login).
+            token = client.cookies.get("csrftoken", "")
+            return client.post(path, data={**data, "csrfmiddlewaretoken": token})
+
         assert 200 == client.get("/products/MUG-1").status_code
         client.get("/register")  # Django: the CSRF cookie
-        csrf = {"csrfmiddlewaretoken": client.cookies.get("csrftoken", "")}
-
-        registered = client.post("/register", data={"email": EMAIL, **csrf})
-        added = client.post("/basket/add", data={"sku": "MUG-1", **csrf})
+        registered = post("/register", email=EMAIL)
+        added = post("/basket/add", sku="MUG-1")
         basket = client.get("/basket")
-        review = client.post(
-            "/products/MUG-1/reviews", data={"score": "abc", "title": "Mug", **csrf}
-        )
+        review = post("/products/MUG-1/reviews", score="abc", title="Mug")
 
     assert (302, "/") == (registered.status_code, registered.headers["location"])
     assert 302 == added.status_code
