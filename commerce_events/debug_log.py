@@ -11,7 +11,10 @@ For watching a running shop, or a test, without writing a subscriber::
 
 Each emit is then one line on the ``commerce_events.deliveries`` logger::
 
-    order_placed from PaymentView: 3 subscribers in 0.21 ms: shop.subscribers.count_purchase 0.02 ms, shop.subscribers.send_confirmation 0.15 ms, ...
+    order_placed from PaymentView: 2 subscribers in 0.17 ms:
+    shop.subscribers.count_purchase 0.02 ms, shop.subscribers.send_confirmation 0.15 ms
+
+(one line in the log; cut in two here).
 
 Senders are named safely: a class or function by its qualified name, a string
 or a number by its (shortened) repr, anything else by its type only, so that
@@ -97,7 +100,10 @@ class DeliveryLog:
                 self.level,
                 "%s",
                 format_delivery(delivery),
-                extra={"event_name": delivery.event, "event_id": str(delivery.metadata.id)},
+                extra={
+                    "event_name": delivery.event,
+                    "event_id": str(delivery.metadata.id),
+                },
             )
 
     def stop(self) -> bool:
