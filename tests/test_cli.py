@@ -6,9 +6,11 @@ import re
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
+import commerce_events
 from commerce_events import GROUPS, catalog
 from commerce_events._cli import main
 
@@ -107,6 +109,21 @@ class TestMain:
         for spec in catalog():
             if spec.payload_type.__module__.startswith("commerce_events."):
                 assert spec.name in completed.stdout
+
+    def test_main_module_exits_with_mains_status(self, monkeypatch, capsys):
+        """``__main__`` runs main() with the command line and exits with its status."""
+        monkeypatch.setattr(
+            sys, "argv", ["commerce_events", "catalog", "--group", "order"]
+        )
+
+        # As ``python -m`` runs it (runpy would meet pytest's import hook).
+        path = Path(commerce_events.__file__).with_name("__main__.py")
+        code = compile(path.read_text(encoding="utf-8"), str(path), "exec")
+        with pytest.raises(SystemExit) as info:
+            exec(code, {"__name__": "__main__", "__package__": "commerce_events"})  # noqa: S102 - the module's own code
+
+        assert 0 == info.value.code
+        assert ["ORDER EVENTS"] == list(sections(capsys.readouterr().out))
 
     def test_text_lists_every_event(self):
         """The table has a block per event naming its payload class and doc."""
