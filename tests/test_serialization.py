@@ -865,3 +865,75 @@ def spoil(
             container[keys[-1]] = draw(st.sampled_from(wrong))
         spoiled.add(path)
     return result, spoiled
+
+
+@event("test_serialization_every_scalar")
+class EveryScalar:
+    """Raised by nothing: one field of each scalar type JSON carries."""
+
+    text: str = field(doc="A string")
+    count: int = field(doc="An integer")
+    ratio: float = field(doc="A number")
+    flag: bool = field(doc="A boolean")
+    amount: Decimal = field(doc="Money")
+    ref: uuid.UUID = field(doc="An id")
+    at: dt.datetime = field(doc="An instant")
+    day: dt.date = field(doc="A day")
+
+
+class TestScalarsFromJson:
+    """A document's wrong type is named per field, with what was expected."""
+
+    def test_every_wrong_type_at_once(self):
+        document = {"text": 1, "count": "1", "ratio": "x", "flag": 1, "amount": 1,
+                    "ref": 5, "at": 5, "day": 5}  # fmt: skip
+
+        with pytest.raises(PayloadError) as error:
+            from_dict(EveryScalar, document)
+
+        assert {
+            "text": "expected a string, got 1 (int)",
+            "count": "expected an integer, got '1' (str)",
+            "ratio": "expected a number, got 'x' (str)",
+            "flag": "expected a boolean, got 1 (int)",
+            "amount": "expected a decimal number as a string (such as '19.90'), "
+            "got 1 (int)",
+            "ref": "expected a UUID string, got 5 (int)",
+            "at": "expected an RFC 3339 date-time with a UTC offset (such as "
+            "'2026-05-01T12:00:00+02:00'), got 5 (int)",
+            "day": "expected a date (such as '2026-05-01'), got 5 (int)",
+        } == error.value.fields
+
+    def test_well_formed_but_impossible_values(self):
+        """The right shape is not enough: no 13th month, no 30 February, no inf."""
+        document = {
+            "text": "a",
+            "count": 1,
+            "ratio": math.inf,
+            "flag": True,
+            "amount": "1",
+            "ref": str(uuid.UUID(int=1)),
+            "at": "2026-13-01T00:00:00+00:00",
+            "day": "2026-02-30",
+        }
+
+        with pytest.raises(PayloadError) as error:
+            from_dict(EveryScalar, document)
+
+        assert ["at", "day", "ratio"] == sorted(error.value.fields)
+        assert "inf is not finite" == error.value.fields["ratio"]
+        assert error.value.fields["at"].startswith(
+            "'2026-13-01T00:00:00+00:00' is not a valid date-time:"
+        )
+        assert error.value.fields["day"].startswith("'2026-02-30' is not a valid date:")
+
+    def test_integer_for_a_float_field(self):
+        """JSON has one number type: 2 is a valid float field, and stays 2."""
+        document = {"text": "a", "count": 1, "ratio": 2, "flag": False,
+                    "amount": "1.50", "ref": str(uuid.UUID(int=1)),
+                    "at": "2026-05-01T12:00:00+02:00", "day": "2026-05-01"}  # fmt: skip
+
+        payload = from_dict(EveryScalar, document)
+
+        assert (2, Decimal("1.50")) == (payload.ratio, payload.amount)
+        assert document == to_dict(payload)
