@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 from functools import partial
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import attrs
 import pytest
@@ -30,7 +30,7 @@ from commerce_events import (
     request_context,
 )
 from commerce_events import _serialization_hooks as hooks
-from commerce_events.domain import Product, Request, User
+from commerce_events.domain import Domain, Product, Request, User
 from commerce_events.exceptions import (
     NotAPayloadError,
     PayloadError,
@@ -937,3 +937,76 @@ class TestScalarsFromJson:
 
         assert (2, Decimal("1.50")) == (payload.ratio, payload.amount)
         assert document == to_dict(payload)
+
+
+@event("test_serialization_json_data")
+class JsonData:
+    """Raised by nothing: a field of any JSON data, and a domain-marked str."""
+
+    data: Any = field(doc="Any JSON data")
+    sku: Annotated[str, Domain("test_serialization_sku")] = field(
+        default="MUG-1", doc="A stock-keeping unit: data already"
+    )
+
+
+class Priority(enum.IntEnum):
+    HIGH = 1
+
+
+class Sku(str):
+    """A str subclass."""
+
+
+class TestJsonDataFields:
+    """An ``Any`` field carries JSON data: exactly the builtin types, or an error."""
+
+    def test_subclasses_are_written_as_their_builtin(self):
+        payload = JsonData(data={"k": [Priority.HIGH, Sku("a"), True, 1.5, None]})
+
+        written = to_dict(payload)
+
+        assert {"data": {"k": [1, "a", True, 1.5, None]}, "sku": "MUG-1"} == written
+        assert [int, str] == [type(v) for v in written["data"]["k"][:2]]
+
+    @pytest.mark.parametrize(
+        ("data", "fields"),
+        [
+            ({1: "x"}, {"data": "key 1 (int) is not a string (JSON object keys are)"}),
+            ([b"raw"], {"data[0]": "b'raw' (bytes) is not JSON data"}),
+        ],
+    )
+    def test_what_json_cannot_carry(self, data, fields):
+        """Named by its path in the field."""
+        with pytest.raises(SerializationError) as error:
+            to_dict(JsonData(data=data))
+
+        assert fields == error.value.fields
+
+    def test_domain_marked_str_travels_as_itself(self):
+        """No identity hook needed: the value is data already."""
+        payload = from_dict(JsonData, {"data": 1, "sku": "TEA-1"})
+
+        assert ("TEA-1", {"data": 1, "sku": "TEA-1"}) == (payload.sku, to_dict(payload))
+
+
+class TestDomainFieldsFromJson:
+    def test_none_for_a_required_domain_field(self):
+        with pytest.raises(PayloadError) as error:
+            from_dict(OrderPlaced, {"order": None})
+
+        assert {"order": "must not be None (expected an order)"} == error.value.fields
+
+    def test_a_load_hook_that_fails_is_named(self):
+        """In a worker, an order that does not exist: the hook's error, by field."""
+
+        def load(number: object) -> object:
+            raise LookupError(f"no order {number}")
+
+        register_identity("order", dump=str, load=load, schema={"type": "string"})
+
+        with pytest.raises(PayloadError) as error:
+            from_dict(OrderPlaced, {"order": "100042"})
+
+        assert {
+            "order": "cannot load an order from '100042': LookupError: no order 100042"
+        } == error.value.fields
