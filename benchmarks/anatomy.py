@@ -1,10 +1,11 @@
 """A step-by-step model of ``emit``'s fast path, to price each of its pieces.
 
-Each step is ``emit``'s fast path (commerce_events/_dispatch.py) cut after one
-more piece: the call itself, the dict lookup of the signal, the read of the
-plan and the ``_slow`` check, then the loop over the plan. The steps are
+Each step is ``emit``'s fast path (commerce_events/_delivery.py) cut after one
+more piece: the call itself, the dict lookup of the route, the read of the
+plan and of this context's scopes, then the loop over the plan. The steps are
 compiled with their own globals, so that they read the table, the plan and the
-flag exactly as ``emit`` does (global lookups), and each N gets its own copy.
+scope variable exactly as ``emit`` does (global lookups), and each N gets its
+own copy.
 The differences between consecutive steps are what each piece costs; the last
 step should cost what ``emit`` costs (when it does not, ``emit`` changed and
 this model should follow).
@@ -12,6 +13,8 @@ this model should follow).
 
 from __future__ import annotations
 
+import contextvars
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -22,65 +25,72 @@ def call_only(payload, /, *, sender=None):
 
 def lookup(payload, /, *, sender=None):
     try:
-        signal = _signal_by_type[type(payload)]
+        route = ROUTES[type(payload)]
     except KeyError:
         raise TypeError(payload) from None
 
 
 def lookup_check(payload, /, *, sender=None):
     try:
-        signal = _signal_by_type[type(payload)]
+        route = ROUTES[type(payload)]
     except KeyError:
         raise TypeError(payload) from None
-    fast = signal._fast
-    if fast is None or _slow:
-        raise RuntimeError(signal)
+    fast = route.fast
+    if fast is None or SCOPE.get() is not None:
+        raise RuntimeError(route)
 
 
 def lookup_check_loop(payload, /, *, sender=None):
     try:
-        signal = _signal_by_type[type(payload)]
+        route = ROUTES[type(payload)]
     except KeyError:
         raise TypeError(payload) from None
-    fast = signal._fast
-    if fast is None or _slow:
-        raise RuntimeError(signal)
+    fast = route.fast
+    if fast is None or SCOPE.get() is not None:
+        raise RuntimeError(route)
     failures = None
     for subscriber in fast:
+        if route.fast is not fast:
+            raise RuntimeError(route)
         try:
-            subscriber(payload)
+            if (value := subscriber(payload)) is not None and isawaitable(value):
+                raise TypeError(value)
         except Exception as exc:
-            if isinstance(exc, RecursionError):
-                raise
             if failures is None:
                 failures = []
             failures.append((subscriber, exc))
+        except BaseException:
+            raise
     if failures is not None:
         raise ExceptionGroup("failures", [e for _, e in failures])
 """
 
 STEPS = (
     ("call_only", "model: the call of ``emit`` alone (a no-op)"),
-    ("lookup", "model: + dict lookup of the signal"),
-    ("lookup_check", "model: + plan read and ``_slow`` check"),
+    ("lookup", "model: + dict lookup of the route"),
+    ("lookup_check", "model: + plan read and this context's scope check"),
     ("lookup_check_loop", "model: + loop over the plan (= fast path)"),
 )
 """(function name, row label) of each step, in order."""
 
 
-class _ModelSignal:
-    __slots__ = ("_fast",)
+class _ModelRoute:
+    __slots__ = ("fast",)
 
     def __init__(self, fast: tuple[Callable[[Any], Any], ...]) -> None:
-        self._fast = fast
+        self.fast = fast
 
 
 def model(
     payload_types: list[type[Any]], payload_type: type[Any], fast: tuple[Any, ...]
 ) -> dict[str, Callable[..., None]]:
     """Compile the steps for one plan; *payload_types* fill the signal table."""
-    table: dict[type[Any], Any] = {t: _ModelSignal(()) for t in payload_types}
-    table[payload_type] = _ModelSignal(fast)
-    namespace: dict[str, Any] = {"_signal_by_type": table, "_slow": False}
+    table: dict[type[Any], Any] = {t: _ModelRoute(()) for t in payload_types}
+    table[payload_type] = _ModelRoute(fast)
+    namespace: dict[str, Any] = {
+        "ROUTES": table,
+        "SCOPE": contextvars.ContextVar("model_scope", default=None),
+        "isawaitable": inspect.isawaitable,
+    }
     exec(compile(MODEL_SOURCE, "<emit model>", "exec"), namespace)  # noqa: S102
     return {name: namespace[name] for name, _label in STEPS}

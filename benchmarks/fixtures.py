@@ -28,6 +28,7 @@ class User:
 
     def __init__(self, uid: int) -> None:
         self.uid = uid
+        self.pk = uid  # what an envelope identifies a user by
 
 
 class Request:

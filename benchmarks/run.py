@@ -19,7 +19,7 @@ import sys
 import time
 from typing import Any
 
-from . import cells, harness, report, structural
+from . import cells, harness, production, report, structural
 from .fixtures import (
     RECEIVER_CODES,
     custom_event_count,
@@ -179,6 +179,24 @@ def main(argv: list[str] | None = None) -> int:
     }
     assert custom_event_count() == after  # noqa: S101
 
+    log("production-shaped process: forwarding, metadata, another thread's scope")
+    gc.unfreeze()
+    production_suite, _broker = production.build(suite)
+    production_cells = production_suite.sync + production_suite.async_
+    for cell in production_cells:
+        cell.compile()
+        got = count_calls(cell, RECEIVER_CODES)
+        if got != cell.expect_calls:
+            bad.append(f"{cell.key}: expected {cell.expect_calls} calls, got {got}")
+    if bad:
+        print("PRE-CHECK FAILED:\n  " + "\n  ".join(bad), file=sys.stderr)
+        return 1
+    gc.collect()
+    gc.freeze()
+    for cell in production_cells:
+        calibrate(cell, target_ns)
+    sample_rounds(production_suite.groups(), args.rounds, rng, log, "production ")
+
     elapsed = time.perf_counter() - t_start
     results = report.Results(
         machine={
@@ -207,8 +225,10 @@ def main(argv: list[str] | None = None) -> int:
         connect=connect,
         connect_ks=connect_ks,
         memory=memory,
+        production=production_suite,
     )
     results.targets = report.evaluate(results) + report.evaluate_structural(results)
+    results.production_targets = report.evaluate_production(results)
     text = report.render(results)
     print(text)
     if args.json:

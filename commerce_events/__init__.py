@@ -45,22 +45,22 @@ from ._context import (
     current_request_context,
     request_context,
 )
-from ._dispatch import (
-    ANY,
-    AsyncBridge,
-    EventSignal,
-    OnError,
-    Payload,
-    emit,
-    emit_async,
-    set_async_bridge,
-    set_default_on_error,
-)
+from ._delivery import Payload, emit, emit_async
 from ._domain import declare_domain_classes
+from ._observing import Delivery, SubscriberCall, add_observer, remove_observer
 from ._payload import FieldSpec, PayloadSpec, field
 from ._registry import GROUPS, EventNamespace, catalog, event, namespace, signal
 from ._scopes import deferred, muted
-from ._subscribe import subscribe, subscribed, unsubscribe
+from ._settings import AsyncBridge, OnError, set_async_bridge, set_default_on_error
+from ._signal import EventSignal
+from ._subscribe import (
+    subscribe,
+    subscribe_all,
+    subscribed,
+    unsubscribe,
+    unsubscribe_all,
+)
+from ._subscriptions import ANY
 
 if TYPE_CHECKING:
     from .forwarding import forward
@@ -77,6 +77,7 @@ __all__ = [
     "BasketViewed",
     "BasketsMerged",
     "CheckoutStepCompleted",
+    "Delivery",
     "EventMetadata",
     "EventNamespace",
     "EventSignal",
@@ -100,6 +101,7 @@ __all__ = [
     "RequestContext",
     "ReviewAdded",
     "StartCheckout",
+    "SubscriberCall",
     "UserLoggedIn",
     "UserRegistered",
     "VoucherAddition",
@@ -107,6 +109,7 @@ __all__ = [
     "VoucherRemoval",
     "WishlistProductAdded",
     "WishlistProductRemoved",
+    "add_observer",
     "analytics",
     "bridges",
     "catalog",
@@ -123,15 +126,18 @@ __all__ = [
     "from_dict",
     "muted",
     "namespace",
+    "remove_observer",
     "request_context",
     "set_async_bridge",
     "set_default_on_error",
     "signal",
     "signals",
     "subscribe",
+    "subscribe_all",
     "subscribed",
     "to_dict",
     "unsubscribe",
+    "unsubscribe_all",
     "validators",
 ]
 

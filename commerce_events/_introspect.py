@@ -27,15 +27,34 @@ _CO_GENERATORS = inspect.CO_GENERATOR | inspect.CO_ASYNC_GENERATOR
 
 
 def is_async_callable(fn: object) -> bool:
-    """Whether calling *fn* returns an awaitable (``async def``, or marked so)."""
+    """Whether calling *fn* returns an awaitable, as far as can be told.
+
+    ``async def`` functions, and what wraps one: ``functools.partial``, a
+    decorator that used ``functools.wraps`` (its ``__wrapped__``), a bound
+    method, a callable object with ``async def __call__``, and anything marked
+    with ``inspect.markcoroutinefunction``.
+    """
     if type(fn) is types.FunctionType and not hasattr(fn, "_is_coroutine_marker"):
-        return bool(fn.__code__.co_flags & inspect.CO_COROUTINE)
-    while isinstance(fn, functools.partial):
-        fn = fn.func
-    if inspect.iscoroutinefunction(fn):
-        return True
-    call = getattr(type(fn), "__call__", None)  # noqa: B004 - a callable object's method
-    return not inspect.isroutine(fn) and inspect.iscoroutinefunction(call)
+        if fn.__code__.co_flags & inspect.CO_COROUTINE:
+            return True
+        if not hasattr(fn, "__wrapped__"):
+            return False
+    seen: set[int] = set()
+    while id(fn) not in seen:
+        seen.add(id(fn))
+        if inspect.iscoroutinefunction(fn):  # marked ones too, on 3.12+
+            return True
+        if isinstance(fn, functools.partial):
+            fn = fn.func
+        elif isinstance(fn, types.MethodType):
+            fn = fn.__func__
+        elif (wrapped := getattr(fn, "__wrapped__", None)) is not None:
+            fn = wrapped
+        elif not inspect.isroutine(fn) and callable(fn) and not isinstance(fn, type):
+            fn = type(fn).__call__  # a callable object's method
+        else:
+            return False
+    return False
 
 
 def name_of(fn: object) -> str:

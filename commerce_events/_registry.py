@@ -2,7 +2,7 @@
 
 One :class:`EventNamespace` (a :class:`blinker.Namespace`, never blinker's
 process-wide default) maps each event name, and each alias, to its
-:class:`~commerce_events._dispatch.EventSignal`. Built-in and custom events are
+:class:`~commerce_events.EventSignal`. Built-in and custom events are
 registered the same way: with :func:`event`.
 """
 
@@ -17,8 +17,10 @@ import attr
 import attrs
 import blinker
 
-from ._dispatch import EventSignal, OnError, _check_policy, _signal_by_type
 from ._payload import PayloadSpec, build_payload_class, field
+from ._settings import OnError, check_policy
+from ._signal import EventSignal
+from ._subscriptions import ROUTES, route_for_type
 from .exceptions import DuplicateEventError, EventDefinitionError, UnknownEventError
 
 __all__ = ["GROUPS", "EventNamespace", "catalog", "event", "namespace", "signal"]
@@ -83,9 +85,7 @@ def signal(name_or_type: str | type[Any]) -> EventSignal:
     """
     if isinstance(name_or_type, str):
         return namespace[name_or_type]
-    from ._dispatch import signal_for_type
-
-    return signal_for_type(name_or_type)
+    return route_for_type(name_or_type).signal
 
 
 @dataclass_transform(
@@ -121,7 +121,7 @@ def event(
 
     .. versionadded:: 0.1.0
     """
-    _check_policy(on_error)
+    check_policy(on_error)
     names = (name, *aliases)
     for candidate in names:
         if not isinstance(candidate, str) or not candidate.isidentifier():
@@ -141,7 +141,7 @@ def event(
             event_signal = EventSignal(spec, on_error)
             for candidate in names:
                 namespace[candidate] = event_signal
-            _signal_by_type[built] = event_signal
+            ROUTES[built] = event_signal.route
             callbacks = list(_registration_callbacks)
         for callback in callbacks:
             callback(built)
@@ -172,7 +172,7 @@ def catalog(group: str | None = None) -> tuple[PayloadSpec, ...]:
     .. versionadded:: 0.1.0
     """
     with _lock:
-        specs = [sig.spec for sig in _signal_by_type.values()]
+        specs = [route.spec for route in ROUTES.values()]
     rank = {name: index for index, name in enumerate(GROUPS)}
     specs.sort(key=lambda spec: (rank.get(spec.group, len(rank)), spec.group))
     return tuple(s for s in specs if group is None or s.group == group)

@@ -62,6 +62,24 @@ def anyio(fn: _AsyncFn, /, *args: Any, **kwargs: Any) -> Any:
     return from_thread.run(functools.partial(fn, **kwargs), *args)
 
 
+def _requires(package: str, bridge: str) -> Callable[[], None]:
+    def check() -> None:
+        if importlib.util.find_spec(package) is None:
+            msg = (
+                f"commerce_events.bridges.{bridge} needs the {package!r} package, "
+                f"which is not installed (pip install {package})"
+            )
+            raise ImportError(msg, name=package)
+
+    return check
+
+
+# set_async_bridge() calls these, so a missing package is an error when the
+# bridge is chosen, not on the first emit (blamed on a subscriber).
+asgiref.requires = _requires("asgiref", "asgiref")  # type: ignore[attr-defined]
+anyio.requires = _requires("anyio", "anyio")  # type: ignore[attr-defined]
+
+
 def auto(fn: _AsyncFn, /, *args: Any, **kwargs: Any) -> Any:
     """Pick the bridge that fits the current thread.
 

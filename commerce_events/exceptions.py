@@ -30,6 +30,7 @@ __all__ = [
     "SerializationError",
     "SubscriberError",
     "SubscriberSignatureError",
+    "UnexpectedAwaitableError",
     "UnknownDomainError",
     "UnknownEventError",
 ]
@@ -96,9 +97,11 @@ class NotAPayloadError(CommerceEventsError, TypeError):
 
     value: object
 
-    def __init__(self, value: object) -> None:
+    def __init__(self, value: object, reason: str | None = None) -> None:
         self.value = value
-        if isinstance(value, type):
+        if reason is not None:
+            msg = reason
+        elif isinstance(value, type):
             msg = (
                 f"{value.__module__}.{value.__qualname__} is not a registered "
                 f"payload class (define events with @commerce_events.event)"
@@ -111,7 +114,7 @@ class NotAPayloadError(CommerceEventsError, TypeError):
         super().__init__(msg)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.value,))
+        return (type(self), (self.value, self.args[0]))
 
 
 class UnknownEventError(CommerceEventsError, LookupError):
@@ -573,6 +576,37 @@ class EventRecursionError(CommerceEventsError, RecursionError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.chain,))
+
+
+class UnexpectedAwaitableError(CommerceEventsError, TypeError):
+    """A subscriber returned an awaitable, but was not recognised as async.
+
+    A coroutine created and never awaited would silently not run (Python only
+    warns "never awaited"), so it is closed and reported as the subscriber's
+    failure instead. Declare the subscriber ``async def`` (a plain decorator
+    around one is fine when it uses :func:`functools.wraps`), or mark it with
+    :func:`inspect.markcoroutinefunction`.
+
+    Attributes:
+        event: The name of the event.
+        subscriber: The subscriber's name.
+    """
+
+    event: str
+    subscriber: str
+
+    def __init__(self, event: str, subscriber: str) -> None:
+        self.event = event
+        self.subscriber = subscriber
+        super().__init__(
+            f"subscriber {subscriber} of {event!r} returned an awaitable, but is "
+            f"not an async subscriber: it was not awaited (declare it `async def`, "
+            f"wrap it with functools.wraps, or mark it with "
+            f"inspect.markcoroutinefunction)"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.event, self.subscriber))
 
 
 _CHAIN_SHOWN = 8

@@ -91,6 +91,7 @@ from ._serialization_hooks import (
     register_identity,
     reset_identities,
 )
+from ._subscriptions import ROUTES
 from .exceptions import NotAPayloadError, PayloadError
 
 __all__ = [
@@ -732,12 +733,12 @@ def _plain(value: Any, path: str) -> Any:
 
 
 def _spec_of_payload(payload: object) -> PayloadSpec:
-    signal = _dispatch._signal_by_type.get(type(payload))  # noqa: SLF001
-    if signal is None:
+    route = ROUTES.get(type(payload))
+    if route is None:
         exc = NotAPayloadError(payload)
         exc.add_note("to_dict() takes a payload of an event registered with @event")
         raise exc
-    return signal.spec
+    return route.spec
 
 
 def _spec_for(event: str | type[Any]) -> PayloadSpec:

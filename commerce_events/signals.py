@@ -15,8 +15,8 @@ from __future__ import annotations
 from typing import Final
 
 from . import _catalogue  # noqa: F401 - registers the built-in events
-from ._dispatch import EventSignal
 from ._registry import namespace
+from ._signal import EventSignal
 
 __all__ = [
     "basket_addition",

@@ -106,6 +106,8 @@ _STDLIB = (
     "datetime",
     "decimal",
     "enum",
+    "functools",
+    "inspect",
     "json",
     "logging",
     "re",
@@ -125,7 +127,7 @@ nitpick_ignore_regex = [
     (r"py:.*", rf"({'|'.join(_THIRD_PARTY + _STDLIB)})(\..*)?"),
     # typing constructs as autodoc spells them in signatures, and type variables
     (r"py:.*", r"(Any|Callable|Literal|Annotated|TypeAlias|Self|TypeVar)"),
-    (r"py:class", r"(commerce_events(\.\w+)*\.)?[PRTF]"),
+    (r"py:class", r"(commerce_events(\.\w+)*\.)?[PRTF][234]?"),
     # third-party and standard types as the annotations name them (aliases
     # imported under TYPE_CHECKING, or names the annotations use bare)
     (r"py:class", r"(redis_module|dt)\..*"),
@@ -134,7 +136,10 @@ nitpick_ignore_regex = [
         r"(WSGIEnvironment|WSGIApplication|StartResponse|Flask|SearchStrategy|Settings)",
     ),
     # What subscribe() returns when used as a decorator: private on purpose.
-    (r"py:class", r"commerce_events\._subscribe\._(Metadata)?SubscribeDecorator"),
+    (
+        r"py:class",
+        r"commerce_events\._subscribe\._(Metadata|CatchAll)?(Subscribe)?Decorator",
+    ),
     # Public signatures name these, but they are not exported (reported):
     # the commit hook of deferred() and forward(), and the Celery protocol.
     (r"py:class", r"(commerce_events\._scopes\.)?CommitHook"),
@@ -152,14 +157,14 @@ doctest_global_setup = f"""
 __name__ = "__main__"  # the examples run as a script would
 DOCS_DIR = {str(HERE)!r}  # for hidden examples that read files of docs/
 import commerce_events
-from commerce_events import _dispatch as _ce_dispatch
+from commerce_events import _settings as _ce_dispatch_settings
 from hypothesis import HealthCheck as _ce_HealthCheck, settings as _ce_settings
 
 _ce_settings.register_profile(
     "docs", deadline=None, suppress_health_check=[_ce_HealthCheck.too_slow]
 )
 _ce_settings.load_profile("docs")
-_ce_isolation = _ce_dispatch._isolated_state()
+_ce_isolation = _ce_dispatch_settings.isolated_state()
 _ce_isolation.__enter__()
 """
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from hypothesis import HealthCheck, settings
 
-from commerce_events import _dispatch, _domain, _serialization_hooks
+from commerce_events import _domain, _serialization_hooks, _settings
 
 settings.register_profile(
     "default",
@@ -30,7 +30,7 @@ def _isolated_bus() -> Iterator[None]:
     """Every test (README doctests included) starts and ends with the same bus."""
     declared = _domain.domain_classes()
     identities = dict(_serialization_hooks._hooks)
-    with _dispatch._isolated_state():
+    with _settings.isolated_state():
         yield
     _serialization_hooks._hooks.clear()
     _serialization_hooks._hooks.update(identities)

@@ -458,6 +458,8 @@ class TestCatalogueDelivery:
             assert 3 == len(received)
             for got_sender, fields in received:
                 assert sender is got_sender
+                # Receivers taking **kwargs also get signal=, as Django passes.
+                assert signal is fields.pop("signal")
                 assert expected.keys() == fields.keys()
                 assert all(expected[n] is fields[n] for n in spec.field_names)
 

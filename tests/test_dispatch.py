@@ -812,7 +812,10 @@ class TestEventSignalSend:
         voucher_addition.connect(track_voucher_addition)
         voucher_addition.send("voucher-view", basket="basket-1", voucher="V")
 
-        assert [("basket-1", "V", {"sender": "voucher-view"})] == received
+        # As Django does: sender= by keyword, and signal= for **kwargs.
+        assert [
+            ("basket-1", "V", {"sender": "voucher-view", "signal": voucher_addition})
+        ] == received
 
     def test_django_style_async_receivers_get_the_sender_by_keyword(self):
         """An async receiver taking a field first gets sender= from emit_async too."""
@@ -873,14 +876,20 @@ class TestEventSignalSend:
         assert [ProductViewed(product=product, user=user)] == calls
 
     def test_oscar_receivers_get_every_field(self, sig):
-        """Oscar-style receivers get every field, None values included."""
+        """Oscar-style receivers get every field, None values included, and signal=."""
         calls = []
         sig.connect(lambda sender, **fields: calls.append((sender, fields)))
         product = _product()
 
         sig.send("view", product=product)
 
-        expected = {"product": product, "user": None, "request": None, "response": None}
+        expected = {
+            "product": product,
+            "user": None,
+            "request": None,
+            "response": None,
+            "signal": sig,
+        }
         assert [("view", expected)] == calls
 
     @pytest.mark.parametrize(

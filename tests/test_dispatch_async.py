@@ -117,7 +117,7 @@ class TestEmitAsync:
     def test_concurrent_results_keep_subscription_order(self, slow_ones):
         """With concurrent=True, results and failures come back in subscription order."""
         finished = []
-        with commerce_events._dispatch._isolated_state():
+        with commerce_events._settings.isolated_state():
             subscribers = []
             for index, slow in enumerate(slow_ones):
 

@@ -34,7 +34,7 @@ import commerce_events
 from commerce_events import (
     ANY,
     ProductViewed,
-    _dispatch,
+    _settings,
     emit,
     emit_async,
     field,
@@ -188,7 +188,7 @@ class DispatchMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.stack = ExitStack()
-        self.stack.enter_context(_dispatch._isolated_state())
+        self.stack.enter_context(_settings.isolated_state())
         self.signal = commerce_events.signal(StatefulProbe)
         self.model: dict[str, Sub] = {}
         self.seq = itertools.count()
@@ -301,7 +301,8 @@ class DispatchMachine(RuleBasedStateMachine):
             else:
                 assert 3 == len(call)
                 assert sender is call[1]
-                assert fields == call[2]
+                # Receivers taking **fields also get signal=, as Django passes.
+                assert {**fields, "signal": self.signal} == call[2]
 
     def _send(self, api: str, payload: StatefulProbe, sender: Any) -> None:
         fields = {"value": payload.value, "label": payload.label}

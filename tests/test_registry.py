@@ -246,7 +246,8 @@ class TestEvent:
 
         sig.send(sender="till", member="ann", points=10)
 
-        assert [("till", {"member": "ann", "points": 10, "reason": None})] == calls
+        fields = {"member": "ann", "points": 10, "reason": None, "signal": sig}
+        assert [("till", fields)] == calls
 
     def test_duplicate_name_raises(self):
         """Registering a taken name raises DuplicateEventError."""

@@ -28,7 +28,7 @@ from commerce_events import (
     subscribe,
     unsubscribe,
 )
-from commerce_events._dispatch import _isolated_state
+from commerce_events._settings import isolated_state as _isolated_state
 from commerce_events.exceptions import EventRecursionError, SubscriberError
 
 STRESS = os.environ.get("COMMERCE_EVENTS_STRESS") == "1"

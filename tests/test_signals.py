@@ -125,7 +125,14 @@ class TestOscarStyleUse:
 
         signals.product_viewed.send(sender=view, product=product, user=None)
 
-        assert [(view, product, None, {"request": None, "response": None})] == calls
+        assert [
+            (
+                view,
+                product,
+                None,
+                {"request": None, "response": None, "signal": signals.product_viewed},
+            )
+        ] == calls
 
     def test_receiver_naming_every_field(self):
         """A receiver naming every field besides **kwargs gets each of them."""
@@ -139,7 +146,9 @@ class TestOscarStyleUse:
 
         signals.product_viewed.send(view, product=product, user=user, request=request)
 
-        assert [(view, product, user, request, None, {})] == calls
+        assert [
+            (view, product, user, request, None, {"signal": signals.product_viewed})
+        ] == calls
 
     def test_send_reaches_typed_subscribers(self):
         """Oscar-style send() delivers the payload to typed subscribers."""

@@ -47,12 +47,14 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Final, Protocol, runtime_checkable
 
-from .. import _dispatch
 from .._context import EventMetadata
-from .._dispatch import ANY, OnError
+from .._delivery import deliver
+from .._failures import policy_of
 from .._scopes import CommitHook
 from .._serialization_errors import ForwardingError, SerializationError
+from .._settings import OnError
 from .._subscribe import subscribe, unsubscribe
+from .._subscriptions import ANY, route_for_type
 from ..cloudevents import DEFAULT_TYPE_PREFIX, _read, event_type, to_cloudevent
 from ..serialization import Unknown, from_dict
 
@@ -215,8 +217,8 @@ class _Forward:
         try:
             self._send(envelope, metadata)
         except ForwardingError as exc:
-            signal = _dispatch.signal_for_type(type(payload))
-            if signal._policy_of(self) == "log":  # noqa: SLF001
+            route = route_for_type(type(payload))
+            if policy_of(route, route.record_for(self)) == "log":
                 _log_failure(exc)
             else:
                 raise
@@ -349,7 +351,7 @@ def forward(
         raise ValueError(msg)
     for payload_type in payload_types:
         event_type(payload_type, type_prefix=type_prefix)  # registered? prefix ok?
-        spec = _dispatch.signal_for_type(payload_type).spec
+        spec = route_for_type(payload_type).spec
         unserializable = {
             fs.name: (
                 "required, but never serialized (it may hold secrets): no consumer "
@@ -423,8 +425,14 @@ def consume_envelope(
         return None
     payload = from_dict(read.spec.payload_type, read.data, unknown=unknown)
     _received.add(metadata.id)
-    signal = _dispatch.signal_for_type(read.spec.payload_type)
-    signal._deliver(payload, sender, None, metadata)  # noqa: SLF001
-    if seen is not None:
-        seen.add(metadata.id)
+    # The id is remembered only once the event was really delivered: not when
+    # it was muted, nor when the deferred() block it was queued in failed.
+    deliver(
+        route_for_type(read.spec.payload_type),
+        payload,
+        sender,
+        None,
+        metadata,
+        after=None if seen is None else lambda: seen.add(metadata.id),
+    )
     return payload

@@ -15,9 +15,9 @@ from typing import Any, Final, Self, TypeVar, cast
 
 import attrs
 
-from .. import _dispatch
 from .._context import CURRENT_EVENT, EventMetadata
 from .._payload import PayloadSpec, spec_of
+from .._subscriptions import add_tap, remove_tap, route_for_type
 from ..exceptions import PayloadError
 
 __all__ = ["CapturedEvent", "CapturedEvents", "capture_events"]
@@ -81,8 +81,9 @@ class CapturedEvents:
     """
 
     def __init__(self, payload_types: tuple[type[Any], ...] = ()) -> None:
-        for payload_type in payload_types:
-            _dispatch.signal_for_type(payload_type)  # NotAPayloadError early
+        # NotAPayloadError early; the taps go on these events only, so that
+        # capturing one event costs the others nothing.
+        self._routes = tuple(route_for_type(t) for t in payload_types)
         self._types = frozenset(payload_types)
         self._names = tuple(t.__qualname__ for t in payload_types)
         self._records: list[CapturedEvent] = []
@@ -99,7 +100,11 @@ class CapturedEvents:
                 msg = "this capture is already recording"
                 raise RuntimeError(msg)
             self._active = True
-        _dispatch.add_tap(self._listener)
+        if self._routes:
+            for route in self._routes:
+                add_tap(self._listener, route)
+        else:
+            add_tap(self._listener)
         return self
 
     def __exit__(
@@ -108,7 +113,11 @@ class CapturedEvents:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        _dispatch.remove_tap(self._listener)
+        if self._routes:
+            for route in self._routes:
+                remove_tap(self._listener, route)
+        else:
+            remove_tap(self._listener)
         with self._lock:
             self._active = False
 
@@ -227,7 +236,7 @@ class CapturedEvents:
     # -- helpers -------------------------------------------------------------
 
     def _check_captured(self, payload_type: type[Any]) -> PayloadSpec:
-        spec = _dispatch.signal_for_type(payload_type).spec
+        spec = route_for_type(payload_type).spec
         if self._types and payload_type not in self._types:
             # Without this, assert_not_emitted would pass whatever happened.
             msg = (
@@ -270,7 +279,7 @@ class CapturedEvents:
             lines.append("Nothing was emitted.")
             return "\n".join(lines)
         lines.append(f"Emitted ({len(records)}):")
-        spec = _dispatch.signal_for_type(payload_type).spec
+        spec = route_for_type(payload_type).spec
         for record in records[:_SHOWN]:
             lines.append(f"  [{record.index}] {_line(record)}")
             if type(record.payload) is not payload_type:

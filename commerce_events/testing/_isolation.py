@@ -12,9 +12,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from blinker._utilities import make_id
-
-from .. import _dispatch
+from .._settings import isolated_state
+from .._subscriptions import (
+    ROUTES,
+    catch_all_ids,
+    receiver_id,
+    remove_catch_all,
+)
 
 __all__ = ["isolated_subscriptions", "performing_nothing", "performing_only"]
 
@@ -31,7 +35,7 @@ def isolated_subscriptions() -> Iterator[None]:
 
     .. versionadded:: 0.1.0
     """
-    with _dispatch._isolated_state():  # noqa: SLF001 - the dispatcher's own hook
+    with isolated_state():
         yield
 
 
@@ -55,9 +59,10 @@ def performing_only(*subscribers: Callable[..., Any]) -> Iterator[None]:
 
     .. versionadded:: 0.1.0
     """
-    keep = {make_id(s): s for s in subscribers}
-    signals = list(_dispatch._signal_by_type.values())  # noqa: SLF001
+    keep = {receiver_id(s): s for s in subscribers}
+    signals = [route.signal for route in list(ROUTES.values())]
     connected = {rid for sig in signals for rid in sig.receivers}
+    connected.update(catch_all_ids())
     missing = [s for rid, s in keep.items() if rid not in connected]
     if missing:
         names = ", ".join(getattr(s, "__qualname__", repr(s)) for s in missing)
@@ -65,12 +70,15 @@ def performing_only(*subscribers: Callable[..., Any]) -> Iterator[None]:
         raise ValueError(msg)
     with isolated_subscriptions():
         for sig in signals:
-            for receiver_id, target in list(sig.receivers.items()):
-                if receiver_id in keep:
+            for rid, target in list(sig.receivers.items()):
+                if rid in keep:
                     continue
                 receiver = target() if isinstance(target, weakref.ref) else target
                 if receiver is not None:
                     sig.disconnect(receiver)
+        for rid in catch_all_ids():
+            if rid not in keep:
+                remove_catch_all(rid)
         yield
 
 

@@ -27,8 +27,8 @@ from commerce_events import (
     StartCheckout,
     UserRegistered,
     VoucherAddition,
-    _dispatch,
     _domain,
+    _settings,
     catalog,
     subscribe,
 )
@@ -82,7 +82,7 @@ def django_db() -> Iterator[None]:
             **{k: v for k, v in vars(shop_settings).items() if k.isupper()}
         )
     declared = _domain.domain_classes()
-    with _dispatch._isolated_state():
+    with _settings.isolated_state():
         django.setup()
     _domain.declare_domain_classes(
         **{name: declared.get(name) for name in _domain._known}
