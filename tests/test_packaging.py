@@ -28,7 +28,8 @@ SOURCE_TREE = (
     "examples",
     "benchmarks",
 )
-NOT_SOURCE = ("__pycache__", "_build", ".hypothesis", ".pytest_cache", ".mypy_cache")
+NOT_SOURCE = ("__pycache__", "_build", ".hypothesis", ".pytest_cache", ".mypy_cache",
+              ".ruff_cache")  # fmt: skip
 
 
 def nox_pythons() -> list[str]:
