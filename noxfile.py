@@ -41,7 +41,14 @@ def coverage(session: nox.Session) -> None:
     """
     _install(session, "tests", "coverage")
     session.run("coverage", "erase")
-    session.run("coverage", "run", "-m", "pytest", *session.posargs)
+    session.run(
+        "coverage",
+        "run",
+        "-m",
+        "pytest",
+        *session.posargs,
+        env={"HYPOTHESIS_PROFILE": "coverage"},
+    )
     session.run("coverage", "report")
 
 
