@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tarfile
+from pathlib import Path
 
 import nox
 
 nox.needs_version = ">=2025.02.09"
 nox.options.default_venv_backend = "uv|virtualenv"
-nox.options.sessions = ["tests", "lint", "typing", "docs", "demo"]
+nox.options.sessions = ["tests", "coverage", "lint", "typing", "docs", "demo"]
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 PYTHON = "3.11"
+# Every Python the classifiers claim (tests/test_project.py keeps them equal);
+# nox finds each as python3.X on PATH (.ci/run puts pyenv's there).
+PYTHONS = ["3.11", "3.12", "3.13"]
 
 
 def _install(session: nox.Session, *groups: str) -> None:
@@ -20,10 +26,49 @@ def _install(session: nox.Session, *groups: str) -> None:
         session.install(*nox.project.dependency_groups(PYPROJECT, group))
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
-    """Run the test suite (README doctests included)."""
+    """Run the test suite (README doctests included) on every supported Python."""
     _install(session, "tests")
+    session.run("python", "-m", "pytest", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def coverage(session: nox.Session) -> None:
+    """Run the test suite measuring branch coverage; fail under the floor.
+
+    The floor is ``fail_under`` in pyproject.toml's ``[tool.coverage.report]``.
+    """
+    _install(session, "tests", "coverage")
+    session.run("coverage", "erase")
+    session.run(
+        "coverage",
+        "run",
+        "-m",
+        "pytest",
+        *session.posargs,
+        env={"HYPOTHESIS_PROFILE": "coverage"},
+    )
+    session.run("coverage", "report")
+
+
+@nox.session(python=PYTHON, default=False)
+def sdist(session: nox.Session) -> None:
+    """Build the sdist, then run its own test suite from an unpacked copy.
+
+    Proves the sdist carries everything its tests need (docs, examples...).
+    """
+    session.install(*nox.project.dependency_groups(PYPROJECT, "tests"))
+    tmp = Path(session.create_tmp()).resolve()
+    shutil.rmtree(tmp / "sdist", ignore_errors=True)
+    session.run("python", "-m", "build", "--sdist", "--outdir", str(tmp / "sdist"))
+    (archive,) = (tmp / "sdist").glob("commerce_events-*.tar.gz")
+    with tarfile.open(archive) as tar:
+        tar.extractall(tmp / "sdist", filter="data")
+    unpacked = tmp / "sdist" / archive.name.removesuffix(".tar.gz")
+    # The sdist's own package, not the checkout's editable one.
+    session.install(str(unpacked))
+    session.chdir(unpacked)
     session.run("python", "-m", "pytest", *session.posargs)
 
 

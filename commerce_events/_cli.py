@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
 import json
+import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 from . import _catalogue  # noqa: F401 - registers the built-in events
 from ._payload import FieldSpec, PayloadSpec
-from ._registry import catalogue, spec_for
-from .exceptions import SerializationError
+from ._registry import GROUPS, catalogue, namespace, spec_for
+from .exceptions import SerializationError, UnknownEventError
 
 __all__ = ["main"]
 
@@ -123,12 +125,58 @@ def catalogue_as_json(specs: Sequence[PayloadSpec]) -> list[dict[str, object]]:
     ]
 
 
+def _fail(parser: argparse.ArgumentParser, message: str) -> NoReturn:
+    """Report a user's mistake as argparse does: one line, exit status 2."""
+    parser.exit(2, f"{parser.prog}: error: {message}\n")
+
+
+def _import_modules(parser: argparse.ArgumentParser, modules: Sequence[str]) -> None:
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except ImportError as exc:
+            _fail(parser, f"--import {module}: cannot import it: {exc}")
+
+
+def _check_group(parser: argparse.ArgumentParser, group: str) -> None:
+    groups = list(dict.fromkeys(spec.group for spec in catalogue()))
+    if group in groups:
+        return
+    message = f"--group: unknown group {group!r} (the groups are: {', '.join(groups)})"
+    close = difflib.get_close_matches(group, groups, n=1)
+    if close:
+        message += f"; did you mean {close[0]!r}?"
+    _fail(parser, message)
+
+
+def _check_schema_options(
+    parser: argparse.ArgumentParser, args: argparse.Namespace
+) -> None:
+    if args.output is not None and args.check is not None:
+        _fail(
+            parser,
+            "-o/--output cannot be used with --check (--check writes no export: "
+            "it compares the current catalogue with a saved one)",
+        )
+    for name in args.events:
+        try:
+            namespace[name]
+        except UnknownEventError as exc:
+            _fail(parser, f"--event: {exc}")
+
+
 def main(
     argv: Sequence[str] | None = None,
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
-    """Run the command line; return the exit status."""
+    """Run the command line; return the exit status.
+
+    A user's mistake (an unknown group or event, a module that cannot be
+    imported, contradictory options) is one line on standard error and exit
+    status 2, as argparse reports a bad option. A closed pipe (``| head``) ends
+    the output quietly.
+    """
     stream = out if out is not None else sys.stdout
     errors = err if err is not None else sys.stderr
     parser = argparse.ArgumentParser(
@@ -139,10 +187,20 @@ def main(
     show = commands.add_parser(
         "catalogue", help="list every registered event and its fields"
     )
-    show.add_argument("--format", choices=("text", "json", "rst"), default="text")
-    show.add_argument("--group", help="only the events of this group")
+    show.add_argument(
+        "--format",
+        choices=("text", "json", "rst"),
+        default="text",
+        help="text: readable tables (the default); json: the same as data; "
+        "rst: the reStructuredText tables of the docs",
+    )
+    show.add_argument(
+        "--group",
+        help=f"only the events of this group: {', '.join(GROUPS)}, or the group "
+        "of a custom event",
+    )
     _add_import_option(show)
-    _add_schema_parser(commands)
+    schema = _add_schema_parser(commands)
     leaving: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {}
     try:
         # Leaving the process needs the serialization extra (cattrs); without
@@ -158,19 +216,36 @@ def main(
     args = parser.parse_args(argv)
     if args.command in leaving:
         return leaving[args.command](args, stream)
-    for module in args.modules:
-        importlib.import_module(module)
-    if args.command == "schema":
-        return _main_schema(args, stream, errors)
-    specs = catalogue(args.group)
-    if args.format == "json":
+    command = schema if args.command == "schema" else show
+    _import_modules(command, args.modules)
+    try:
+        if args.command == "schema":
+            _check_schema_options(schema, args)
+            return _main_schema(args, stream, errors)
+        if args.group is not None:
+            _check_group(show, args.group)
+        _write_catalogue(stream, args.format, catalogue(args.group))
+    except BrokenPipeError:
+        if out is not None:
+            raise
+        # The reader left (``| head``): stop writing, and send what Python
+        # still flushes at exit to nowhere, rather than a traceback.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    return 0
+
+
+def _write_catalogue(
+    stream: TextIO, output_format: str, specs: Sequence[PayloadSpec]
+) -> None:
+    if output_format == "json":
         json.dump(catalogue_as_json(specs), stream, indent=2)
         stream.write("\n")
-    elif args.format == "rst":
+    elif output_format == "rst":
         stream.write(catalogue_as_rst(specs))
     else:
         stream.write(format_catalogue(specs))
-    return 0
 
 
 def _add_import_option(parser: argparse.ArgumentParser) -> None:
@@ -187,7 +262,7 @@ def _add_import_option(parser: argparse.ArgumentParser) -> None:
 # -- schema --------------------------------------------------------------------------
 
 
-def _add_schema_parser(commands: Any) -> None:
+def _add_schema_parser(commands: Any) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = commands.add_parser(
         "schema",
         help="export the JSON Schemas of the events, or check them for breaking "
@@ -219,6 +294,7 @@ def _add_schema_parser(commands: Any) -> None:
         help="compare with the export saved in SAVED; exit status 1 on breaking "
         "changes",
     )
+    return parser
 
 
 def _main_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -118,6 +118,16 @@ class Subscription:
         "senders",
         "seq",
     )
+    active: bool
+    catch_all: bool
+    group: str | None
+    kind: int
+    on_error: str | None
+    priority: int
+    receiver_id: Any
+    sender_classes: tuple[type[Any], ...]
+    senders: tuple[Any, ...]
+    seq: int
 
     def __init__(
         self,
@@ -166,6 +176,7 @@ class FastList(list[Callable[[Any], Any]]):
     """
 
     __slots__ = ("records",)
+    records: dict[int, Subscription]
 
     def __init__(
         self,
@@ -208,6 +219,14 @@ class Plan:
         "observed",
         "taps",
     )
+    async_functions: tuple[Callable[[Any], Any], ...] | None
+    entries: tuple[Entry, ...]
+    functions: tuple[Callable[[Any], Any], ...] | None
+    has_async: bool
+    muted: bool
+    needs_metadata: bool
+    observed: bool
+    taps: tuple[Callable[..., Any], ...]
 
     def __init__(
         self,
@@ -446,6 +465,27 @@ class Route:
         "taps",
         "targets",
     )
+    any_plan: Plan
+    dirty: bool
+    fast: FastList | None
+    fast_async: FastList | None
+    fast_lists: tuple[list[Callable[[Any], Any]], ...]
+    fields_of: Callable[[Any], dict[str, Any]]
+    lock: threading.RLock
+    muted: bool
+    name: str
+    on_error: str | None
+    ordered: list[tuple[Any, Subscription]]
+    payload_type: type[Any]
+    plans: dict[Any, Plan]
+    records: dict[Any, Subscription]
+    sender_classes: tuple[type[Any], ...]
+    sender_keys: frozenset[Any]
+    sender_refs: dict[Any, weakref.ref[Any]]
+    signal: EventSignal
+    spec: PayloadSpec
+    taps: tuple[Callable[..., Any], ...]
+    targets: dict[Any, Any]
 
     def __init__(
         self,

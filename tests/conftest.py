@@ -35,6 +35,10 @@ settings.register_profile(
 settings.register_profile(
     "ci", parent=settings.get_profile("default"), max_examples=200
 )
+# ``nox -s coverage``: the tracer slows every call, so a deadline would time it.
+settings.register_profile(
+    "coverage", parent=settings.get_profile("default"), deadline=None
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 

@@ -61,6 +61,10 @@ class _Level(enum.IntEnum):
     HIGH = 2
 
 
+class Sku(str):
+    """A stock-keeping unit: a str the shop declares as its product class."""
+
+
 def _answer() -> int:
     return 42
 
@@ -515,6 +519,21 @@ class TestDomainAnnotations:
         annotation = Annotated[str, Domain("test_checks_sku", "A stock-keeping unit.")]
         check = compile_check(annotation, 0)
         assert (False, False) == (_accepted(check, value), _accepted_hot(check, value))
+
+    def test_domain_marker_with_declared_classes_checks_both(self):
+        """Annotated[str, Domain("product")] with Sku declared: a str and a Sku."""
+
+        annotation = Annotated[str, Domain("product")]
+        commerce_events.declare_domain_classes(product=Sku)
+        check = compile_check(annotation, 0)
+
+        assert [True, False, False] == [
+            _accepted(check, value) for value in (Sku("MUG-1"), "MUG-1", 3)
+        ]
+        assert [True, False, False] == [
+            _accepted_hot(check, value) for value in (Sku("MUG-1"), "MUG-1", 3)
+        ]
+        assert "a product (str, Sku)" == check.expect
 
 
 class TestUnsupported:

@@ -6,9 +6,11 @@ import re
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
+import commerce_events
 from commerce_events import GROUPS, catalogue
 from commerce_events._cli import main
 
@@ -107,6 +109,21 @@ class TestMain:
         for spec in catalogue():
             if spec.payload_type.__module__.startswith("commerce_events."):
                 assert spec.name in completed.stdout
+
+    def test_main_module_exits_with_mains_status(self, monkeypatch, capsys):
+        """``__main__`` runs main() with the command line and exits with its status."""
+        monkeypatch.setattr(
+            sys, "argv", ["commerce_events", "catalogue", "--group", "order"]
+        )
+
+        # As ``python -m`` runs it (runpy would meet pytest's import hook).
+        path = Path(commerce_events.__file__).with_name("__main__.py")
+        code = compile(path.read_text(encoding="utf-8"), str(path), "exec")
+        with pytest.raises(SystemExit) as info:
+            exec(code, {"__name__": "__main__", "__package__": "commerce_events"})  # noqa: S102 - the module's own code
+
+        assert 0 == info.value.code
+        assert ["ORDER EVENTS"] == list(sections(capsys.readouterr().out))
 
     def test_text_lists_every_event(self):
         """The table has a block per event naming its payload class and doc."""
@@ -249,3 +266,115 @@ class TestMain:
 
         assert 2 == info.value.code
         assert "usage" in capsys.readouterr().err
+
+
+def fails(capsys, *argv: str) -> str:
+    """Run the command line in-process, expecting a user's mistake: the message."""
+    with pytest.raises(SystemExit) as info:
+        main(list(argv), out=io.StringIO())
+    captured = capsys.readouterr()
+
+    assert 2 == info.value.code
+    assert "" == captured.out
+    return captured.err
+
+
+class TestMistakes:
+    """A user's mistake is one argparse-style line and exit status 2."""
+
+    def test_unknown_group_lists_the_groups(self, capsys):
+        err = fails(capsys, "catalogue", "--group", "baskets")
+        groups = ", ".join(dict.fromkeys(spec.group for spec in catalogue()))
+
+        assert (
+            "python -m commerce_events catalogue: error: --group: unknown group "
+            f"'baskets' (the groups are: {groups}); "
+            "did you mean 'basket'?\n"
+        ) == err
+
+    def test_unknown_group_with_json(self, capsys):
+        """Never an empty list with exit status 0."""
+        err = fails(capsys, "catalogue", "--group", "nothing", "--format", "json")
+
+        assert err.startswith("python -m commerce_events catalogue: error: --group:")
+        assert 1 == err.count("\n")
+
+    def test_custom_group_is_known_after_import(self, tmp_path, monkeypatch):
+        """A custom event's group counts once its module is imported."""
+        source = CUSTOM_SOURCE.replace(
+            f'@event("{CUSTOM_EVENT}")',
+            '@event("tier_reached_test_cli", group="loyalty")',
+        )
+        (tmp_path / "loyalty_events_test_cli.py").write_text(source)
+        monkeypatch.syspath_prepend(str(tmp_path))
+
+        out = run(
+            "catalogue", "--import", "loyalty_events_test_cli", "--group", "loyalty"
+        )
+
+        assert ["LOYALTY EVENTS"] == list(sections(out))
+        assert "tier_reached_test_cli" in out
+
+    def test_help_lists_the_groups_and_formats(self, capsys):
+        with pytest.raises(SystemExit):
+            main(["catalogue", "--help"], out=io.StringIO())
+        text = " ".join(capsys.readouterr().out.split())
+
+        assert f"only the events of this group: {', '.join(GROUPS)}" in text
+        assert "text: readable tables (the default)" in text
+
+    def test_unknown_event(self, capsys):
+        err = fails(capsys, "schema", "--event", "order_place")
+
+        assert (
+            "python -m commerce_events schema: error: --event: no event is "
+            "registered as 'order_place'; did you mean 'order_paid', "
+            "'order_placed'?\n"
+        ) == err
+
+    @pytest.mark.parametrize("command", ["catalogue", "schema"])
+    def test_module_that_cannot_be_imported(self, capsys, command):
+        err = fails(capsys, command, "--import", "nonexistent.module")
+
+        assert (
+            f"python -m commerce_events {command}: error: --import "
+            "nonexistent.module: cannot import it: No module named 'nonexistent'\n"
+        ) == err
+
+    def test_output_with_check_is_refused(self, capsys, tmp_path):
+        """--check writes no export, so -o would be silently ignored."""
+        saved = tmp_path / "saved.json"
+        saved.write_text(json.dumps({}))
+        output = tmp_path / "out.json"
+
+        err = fails(capsys, "schema", "-o", str(output), "--check", str(saved))
+
+        assert "error: -o/--output cannot be used with --check" in err
+        assert not output.exists()
+
+    def test_no_traceback_from_the_module_entry_point(self):
+        completed = subprocess.run(
+            [sys.executable, "-m", "commerce_events", "schema", "--event", "x"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+        assert 2 == completed.returncode
+        assert "Traceback" not in completed.stderr
+        assert 1 == completed.stderr.count("\n")
+
+    def test_closed_pipe_ends_quietly(self):
+        """``catalogue --format json | head`` ends without a BrokenPipeError."""
+        with subprocess.Popen(
+            [sys.executable, "-m", "commerce_events", "catalogue", "--format", "json"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        ) as process:
+            assert process.stdout is not None
+            process.stdout.close()  # the reader leaves before anything is read
+            _, err = process.communicate()
+
+        assert "" == err
+        assert 1 == process.returncode

@@ -4,6 +4,7 @@ import builtins
 import itertools
 import pickle
 import string
+import uuid
 
 import pytest
 from hypothesis import given
@@ -486,3 +487,72 @@ class TestSubscriberError:
         )
         (exc,) = info.value.exceptions
         assert any("product_search" in note for note in exc.__notes__)
+
+
+class TestPicklesAcrossProcesses:
+    """Errors that reach a worker or come back from one keep what they say.
+
+    Celery and multiprocessing pickle exceptions; each keeps its message and
+    its attributes through a round trip.
+    """
+
+    @pytest.mark.parametrize(
+        ("error", "attributes"),
+        [
+            (
+                exceptions.SerializationError(
+                    "order_placed", commerce_events.OrderPlaced, {"order": "no hook"}
+                ),
+                {"event": "order_placed", "fields": {"order": "no hook"}},
+            ),
+            (
+                exceptions.EnvelopeError({"id": "missing"}),
+                {"fields": {"id": "missing"}},
+            ),
+            (
+                exceptions.ForwardingError(
+                    "order_placed",
+                    uuid.UUID(int=7),
+                    "redis stream 'shop'",
+                    "connection refused",
+                ),
+                {
+                    "event": "order_placed",
+                    "event_id": uuid.UUID(int=7),
+                    "destination": "redis stream 'shop'",
+                    "reason": "connection refused",
+                },
+            ),
+            (
+                exceptions.AsyncDeliveryError("order_placed", "no bridge"),
+                {"event": "order_placed", "reason": "no bridge"},
+            ),
+            (
+                exceptions.EventRecursionError(["order_placed", "product_viewed"]),
+                {"chain": ("order_placed", "product_viewed")},
+            ),
+        ],
+        ids=lambda value: type(value).__name__ if isinstance(value, Exception) else "",
+    )
+    def test_round_trip(self, error, attributes):
+        copy = _roundtrip(error)
+
+        assert (type(error), str(error)) == (type(copy), str(copy))
+        assert attributes == {name: getattr(copy, name) for name in attributes}
+
+    def test_delivery_error_round_trip_and_split(self):
+        """A DeliveryError stays one when pickled, and when split by except*."""
+        error = exceptions.DeliveryError([ValueError("a"), KeyError("b")])
+
+        copy = _roundtrip(error)
+        try:
+            raise copy
+        except* KeyError as keys:
+            split = keys
+        except* ValueError:
+            pass
+
+        assert isinstance(copy, exceptions.DeliveryError)
+        assert ["a", "'b'"] == [str(e) for e in copy.exceptions]
+        assert isinstance(split, exceptions.DeliveryError)
+        assert ["'b'"] == [str(e) for e in split.exceptions]

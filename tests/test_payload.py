@@ -4,6 +4,7 @@ import inspect
 import itertools
 import keyword
 import string
+from decimal import Decimal
 from typing import Annotated, Any, Literal, TypeVar
 
 import attrs
@@ -514,6 +515,44 @@ class Visit:
     request: Request
     response: Response | None = None
     token: _Token | None = None
+
+
+@event("test_payload_converted")
+class _Converted:
+    amount: Decimal = field(converter=Decimal)
+    request: Request | None = field(
+        default=None, converter=lambda request: request.COOKIES["sessionid"]
+    )
+
+
+class _LeakyRequest:
+    def __init__(self) -> None:
+        self.COOKIES = {"csrftoken": "s3cr3t"}  # no sessionid: the converter fails
+
+    def __repr__(self) -> str:
+        return f"_LeakyRequest(COOKIES={self.COOKIES!r})"
+
+
+class TestConverterFailures:
+    def test_a_converter_that_raises_is_a_payload_error(self):
+        """Named by field, with the value and the converter's error."""
+        with pytest.raises(PayloadError) as error:
+            _Converted(amount="twelve")
+
+        assert ["amount"] == list(error.value.fields)
+        assert error.value.fields["amount"].startswith(
+            "cannot convert 'twelve': InvalidOperation"
+        )
+
+    def test_a_sensitive_value_is_shown_by_type_only(self):
+        """A request's converter error never quotes the request (its cookies)."""
+        with pytest.raises(PayloadError) as error:
+            _Converted(amount="1", request=_LeakyRequest())
+
+        assert {"request": "cannot convert <_LeakyRequest> (KeyError)"} == (
+            error.value.fields
+        )
+        assert "s3cr3t" not in str(error.value)
 
 
 class TestRepr:

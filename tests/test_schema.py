@@ -114,6 +114,12 @@ class Node:
     children: tuple[Node, ...] = ()
 
 
+class Corner(enum.Enum):
+    """Values JSON has no scalar for."""
+
+    ORIGIN = (0, 0)
+
+
 @event("test_schema_unsupported")
 class Unsupported:
     """Fields without a JSON form."""
@@ -121,6 +127,8 @@ class Unsupported:
     callback: Callable[[], None] = field(doc="a function")
     raw: bytes = field(doc="bytes")
     by_number: dict[int, str] = field(doc="int keys")
+    marker: Literal[b"x"] = field(doc="a bytes literal")
+    corner: Corner = field(doc="an enum of tuples")
     fine: str = field(default="", doc="this one is fine")
 
 
@@ -363,7 +371,14 @@ class TestJsonSchema:
         with pytest.raises(SerializationError) as error:
             json_schema(Unsupported)
 
-        assert {"callback", "raw", "by_number"} == set(error.value.fields)
+        assert {
+            "callback": "cannot serialize collections.abc.Callable[[], None]",
+            "raw": "cannot serialize bytes",
+            "by_number": "dict[int, str] has keys that are not strings (JSON object "
+            "keys are)",
+            "marker": "typing.Literal[b'x'] has values that are not JSON",
+            "corner": "Corner has values that are not JSON",
+        } == error.value.fields
 
     def test_recursive_class(self):
         """A class containing itself cannot be described (nor serialized)."""
@@ -530,6 +545,8 @@ class TestCompareSchemas:
             ("anything", {"type": "string"}, "any value no longer accepted"),
             ("ref", {"type": "string", "format": "date"}, "format"),
             ("level", {"type": "string", "enum": ["low"]}, 'no longer accepts "high"'),
+            ("level", {"const": "low"}, 'no longer accepts "high"'),
+            ("carrier", {"type": "integer"}, 'values "ups", "dhl" no longer all'),
             (
                 "tags",
                 {

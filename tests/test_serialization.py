@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 from functools import partial
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import attrs
 import pytest
@@ -30,7 +30,7 @@ from commerce_events import (
     request_context,
 )
 from commerce_events import _serialization_hooks as hooks
-from commerce_events.domain import Product, Request, User
+from commerce_events.domain import Domain, Product, Request, User
 from commerce_events.exceptions import (
     NotAPayloadError,
     PayloadError,
@@ -865,3 +865,148 @@ def spoil(
             container[keys[-1]] = draw(st.sampled_from(wrong))
         spoiled.add(path)
     return result, spoiled
+
+
+@event("test_serialization_every_scalar")
+class EveryScalar:
+    """Raised by nothing: one field of each scalar type JSON carries."""
+
+    text: str = field(doc="A string")
+    count: int = field(doc="An integer")
+    ratio: float = field(doc="A number")
+    flag: bool = field(doc="A boolean")
+    amount: Decimal = field(doc="Money")
+    ref: uuid.UUID = field(doc="An id")
+    at: dt.datetime = field(doc="An instant")
+    day: dt.date = field(doc="A day")
+
+
+class TestScalarsFromJson:
+    """A document's wrong type is named per field, with what was expected."""
+
+    def test_every_wrong_type_at_once(self):
+        document = {"text": 1, "count": "1", "ratio": "x", "flag": 1, "amount": 1,
+                    "ref": 5, "at": 5, "day": 5}  # fmt: skip
+
+        with pytest.raises(PayloadError) as error:
+            from_dict(EveryScalar, document)
+
+        assert {
+            "text": "expected a string, got 1 (int)",
+            "count": "expected an integer, got '1' (str)",
+            "ratio": "expected a number, got 'x' (str)",
+            "flag": "expected a boolean, got 1 (int)",
+            "amount": "expected a decimal number as a string (such as '19.90'), "
+            "got 1 (int)",
+            "ref": "expected a UUID string, got 5 (int)",
+            "at": "expected an RFC 3339 date-time with a UTC offset (such as "
+            "'2026-05-01T12:00:00+02:00'), got 5 (int)",
+            "day": "expected a date (such as '2026-05-01'), got 5 (int)",
+        } == error.value.fields
+
+    def test_well_formed_but_impossible_values(self):
+        """The right shape is not enough: no 13th month, no 30 February, no inf."""
+        document = {
+            "text": "a",
+            "count": 1,
+            "ratio": math.inf,
+            "flag": True,
+            "amount": "1",
+            "ref": str(uuid.UUID(int=1)),
+            "at": "2026-13-01T00:00:00+00:00",
+            "day": "2026-02-30",
+        }
+
+        with pytest.raises(PayloadError) as error:
+            from_dict(EveryScalar, document)
+
+        assert ["at", "day", "ratio"] == sorted(error.value.fields)
+        assert "inf is not finite" == error.value.fields["ratio"]
+        assert error.value.fields["at"].startswith(
+            "'2026-13-01T00:00:00+00:00' is not a valid date-time:"
+        )
+        assert error.value.fields["day"].startswith("'2026-02-30' is not a valid date:")
+
+    def test_integer_for_a_float_field(self):
+        """JSON has one number type: 2 is a valid float field, and stays 2."""
+        document = {"text": "a", "count": 1, "ratio": 2, "flag": False,
+                    "amount": "1.50", "ref": str(uuid.UUID(int=1)),
+                    "at": "2026-05-01T12:00:00+02:00", "day": "2026-05-01"}  # fmt: skip
+
+        payload = from_dict(EveryScalar, document)
+
+        assert (2, Decimal("1.50")) == (payload.ratio, payload.amount)
+        assert document == to_dict(payload)
+
+
+@event("test_serialization_json_data")
+class JsonData:
+    """Raised by nothing: a field of any JSON data, and a domain-marked str."""
+
+    data: Any = field(doc="Any JSON data")
+    sku: Annotated[str, Domain("test_serialization_sku")] = field(
+        default="MUG-1", doc="A stock-keeping unit: data already"
+    )
+
+
+class Priority(enum.IntEnum):
+    HIGH = 1
+
+
+class Sku(str):
+    """A str subclass."""
+
+
+class TestJsonDataFields:
+    """An ``Any`` field carries JSON data: exactly the builtin types, or an error."""
+
+    def test_subclasses_are_written_as_their_builtin(self):
+        payload = JsonData(data={"k": [Priority.HIGH, Sku("a"), True, 1.5, None]})
+
+        written = to_dict(payload)
+
+        assert {"data": {"k": [1, "a", True, 1.5, None]}, "sku": "MUG-1"} == written
+        assert [int, str] == [type(v) for v in written["data"]["k"][:2]]
+
+    @pytest.mark.parametrize(
+        ("data", "fields"),
+        [
+            ({1: "x"}, {"data": "key 1 (int) is not a string (JSON object keys are)"}),
+            ([b"raw"], {"data[0]": "b'raw' (bytes) is not JSON data"}),
+        ],
+    )
+    def test_what_json_cannot_carry(self, data, fields):
+        """Named by its path in the field."""
+        with pytest.raises(SerializationError) as error:
+            to_dict(JsonData(data=data))
+
+        assert fields == error.value.fields
+
+    def test_domain_marked_str_travels_as_itself(self):
+        """No identity hook needed: the value is data already."""
+        payload = from_dict(JsonData, {"data": 1, "sku": "TEA-1"})
+
+        assert ("TEA-1", {"data": 1, "sku": "TEA-1"}) == (payload.sku, to_dict(payload))
+
+
+class TestDomainFieldsFromJson:
+    def test_none_for_a_required_domain_field(self):
+        with pytest.raises(PayloadError) as error:
+            from_dict(OrderPlaced, {"order": None})
+
+        assert {"order": "must not be None (expected an order)"} == error.value.fields
+
+    def test_a_load_hook_that_fails_is_named(self):
+        """In a worker, an order that does not exist: the hook's error, by field."""
+
+        def load(number: object) -> object:
+            raise LookupError(f"no order {number}")
+
+        register_identity("order", dump=str, load=load, schema={"type": "string"})
+
+        with pytest.raises(PayloadError) as error:
+            from_dict(OrderPlaced, {"order": "100042"})
+
+        assert {
+            "order": "cannot load an order from '100042': LookupError: no order 100042"
+        } == error.value.fields

@@ -1,8 +1,10 @@
 """The example shop on FastAPI.
 
-Serve it with ``uvicorn fastapi_shop:create_app --factory --app-dir
-examples/shops`` (needs ``uvicorn``), then open
-http://127.0.0.1:8000/products/MUG-1. Its forms need ``python-multipart``.
+Run it as ``examples/shops/README.rst`` says (``python
+examples/shops/fastapi_shop.py``: uvicorn serves it; the ``shops`` dependency
+group installs uvicorn and ``python-multipart``, which its forms need), then
+open http://127.0.0.1:8000/products/MUG-1. Each emit is logged on standard
+error. ``PORT`` sets the port.
 
 Starlette's ``AuthenticationMiddleware`` puts the customer in
 ``scope["user"]``; the commerce_events middleware, inside it, binds the request
@@ -20,13 +22,13 @@ from shop import outbox, pages, subscribers
 from shop.domain import (
     AlreadyRegisteredError,
     Customer,
+    InvalidFormError,
     NotInBasketError,
     OrderProcessor,
     OrderStatusError,
     PaymentDeclinedError,
     PaymentDetailsMixin,
     Product,
-    Review,
     Store,
     VoucherRefusedError,
 )
@@ -260,17 +262,30 @@ def create_app(shop_store: Store | None = None) -> FastAPI:
     @app.post("/products/{sku}/reviews")
     async def review_add(
         sku: str,
-        score: Annotated[int, Form()],
-        title: Annotated[str, Form()],
         request: Request,
-    ) -> RedirectResponse:
+        score: Annotated[str, Form()] = "",
+        title: Annotated[str, Form()] = "",
+    ) -> Response:
         product = product_of(sku)
         user = request.user
         author = user.email if isinstance(user, ShopUser) else None
-        review = Review(product, score, title, author)
-        store.reviews.append(review)
+        try:
+            review = store.add_review(product, score, title, author)
+        except InvalidFormError as invalid:
+            return HTMLResponse(pages.message("Review", str(invalid)), status_code=400)
         response = RedirectResponse(f"/products/{sku}", status_code=302)
         emit(ReviewAdded(review=review, response=response), sender=review_add)
         return response
 
     return app
+
+
+if __name__ == "__main__":
+    import os
+
+    import uvicorn
+    from shop.watch import show_deliveries
+
+    show_deliveries()
+    port = int(os.environ.get("PORT", "8000"))
+    uvicorn.run(create_app, factory=True, host="127.0.0.1", port=port)

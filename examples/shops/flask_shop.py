@@ -1,7 +1,8 @@
 """The example shop on Flask.
 
-Run it with ``python examples/shops/flask_shop.py`` (needs ``flask[async]``),
-then open http://127.0.0.1:5000/products/MUG-1.
+Run it as ``examples/shops/README.rst`` says (it needs ``flask[async]``: the
+``shops`` dependency group), then open http://127.0.0.1:5000/products/MUG-1.
+Each emit is logged on standard error. ``PORT`` sets the port.
 
 The ``CommerceEvents`` extension binds each request and its customer, so the
 views below leave ``request`` and ``user`` out of the payloads unless Oscar's
@@ -21,12 +22,12 @@ from shop import outbox, pages, subscribers
 from shop.domain import (
     AlreadyRegisteredError,
     Customer,
+    InvalidFormError,
     NotInBasketError,
     OrderProcessor,
     OrderStatusError,
     PaymentDeclinedError,
     PaymentDetailsMixin,
-    Review,
     Store,
     VoucherRefusedError,
 )
@@ -202,16 +203,18 @@ def create_app(shop_store: Store | None = None) -> Flask:
         return pages.cancelled(order)
 
     @app.post("/products/<sku>/reviews")
-    def review_add(sku: str) -> BaseResponse:
+    def review_add(sku: str) -> BaseResponse | tuple[str, int]:
         product = store.products.get(sku) or abort(404)
         customer = current_customer()
-        review = Review(
-            product,
-            int(request.form["score"]),
-            request.form["title"],
-            None if customer is None else customer.email,
-        )
-        store.reviews.append(review)
+        try:
+            review = store.add_review(
+                product,
+                request.form.get("score", ""),
+                request.form.get("title", ""),
+                None if customer is None else customer.email,
+            )
+        except InvalidFormError as invalid:
+            return pages.message("Review", str(invalid)), 400
         response = redirect(f"/products/{sku}")
         emit(ReviewAdded(review=review, response=response), sender=review_add)
         return response
@@ -220,4 +223,7 @@ def create_app(shop_store: Store | None = None) -> Flask:
 
 
 if __name__ == "__main__":
-    create_app().run(debug=True)
+    from shop.watch import show_deliveries
+
+    show_deliveries()
+    create_app().run(port=int(os.environ.get("PORT", "5000")), debug=True)

@@ -278,3 +278,15 @@ OUTBOX: Final = [
     f"To {EMAIL}: order 100001 refunded (8.55 EUR): {CANCELLED_BY_CUSTOMER}",
 ]
 """The messages ``shop.subscribers`` queued for the customer."""
+
+
+def bad_reviews(browser: Browser) -> None:
+    """Review forms the shop refuses with a 400 (and a reason), never a 500."""
+    for score, title in [("abc", "Holds tea"), ("99", "Holds tea"), ("0", "Mug"),
+                         ("", "Mug"), ("4", " ")]:  # fmt: skip
+        response = browser.post(
+            "/products/MUG-1/reviews", {"score": score, "title": title}
+        )
+        assert response.status_code == HTTPStatus.BAD_REQUEST, (score, response)
+    page = browser.text(browser.get("/products/MUG-1"))
+    assert "/5 " not in page, "a refused review was kept"

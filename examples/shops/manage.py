@@ -2,7 +2,8 @@
 # mypy: disable-error-code="import-untyped"
 """Run the example Django shop: ``python examples/shops/manage.py runserver``.
 
-Create its database once first: ``python examples/shops/manage.py migrate``.
+Its data lives in memory; ``runserver`` creates its database (see
+``django_shop/management/commands/runserver.py``).
 """
 
 from __future__ import annotations
@@ -13,5 +14,7 @@ import sys
 if __name__ == "__main__":
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "django_shop.settings")
     from django.core.management import execute_from_command_line
+    from shop.watch import show_deliveries
 
+    show_deliveries()
     execute_from_command_line(sys.argv)

@@ -112,6 +112,14 @@ class TestDjangoShop:
 
         assert "TEA-1|MUG-1" == browser.set_cookie(second, "recently_viewed")
 
+    def test_bad_reviews_are_400s_and_emit_nothing(
+        self, browser: Browser, captured_events: CapturedEvents
+    ) -> None:
+        """A score of 'abc' or 99, or no title: a 400 with the reason, no review."""
+        journeys.bad_reviews(browser)
+
+        assert [] == [e.event for e in captured_events if e.event == "review_added"]
+
     def test_refused_requests_emit_nothing(
         self, browser: Browser, captured_events: CapturedEvents
     ) -> None:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
-from pathlib import Path
 
 # An example's key; set SHOP_SECRET_KEY for anything else.
 SECRET_KEY = os.environ.get("SHOP_SECRET_KEY", "django-insecure-example-shop")
@@ -25,10 +23,14 @@ MIDDLEWARE = [
     "commerce_events.contrib.django.middleware.RequestContextMiddleware",
 ]
 ROOT_URLCONF = "django_shop.urls"
+# Users and sessions live in memory, like the shop's products, baskets and
+# orders (shop.domain.Store): a restart starts a fresh shop, all of it. One
+# SQLite database shared by the server's threads, alive while a connection is
+# open: ``manage.py runserver`` creates it (django_shop/management/commands).
 DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
-        "NAME": Path(tempfile.gettempdir()) / "commerce_events_django_shop.sqlite3",
+        "NAME": "file:commerce_events_django_shop?mode=memory&cache=shared",
     }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -23,13 +23,13 @@ from django.middleware.csrf import get_token
 from django.views import View
 from shop import pages
 from shop.domain import (
+    InvalidFormError,
     NotInBasketError,
     OrderProcessor,
     OrderStatusError,
     PaymentDeclinedError,
     PaymentDetailsMixin,
     Product,
-    Review,
     Store,
     VoucherRefusedError,
 )
@@ -234,10 +234,15 @@ class ReviewAddView(View):
     def post(self, request: HttpRequest, sku: str) -> HttpResponse:
         product = _product(sku)
         author = request.user.email if request.user.is_authenticated else None
-        review = Review(
-            product, int(request.POST["score"]), request.POST["title"], author
-        )
-        store.reviews.append(review)
+        try:
+            review = store.add_review(
+                product,
+                request.POST.get("score", ""),
+                request.POST.get("title", ""),
+                author,
+            )
+        except InvalidFormError as invalid:
+            return HttpResponse(pages.message("Review", str(invalid)), status=400)
         response = HttpResponseRedirect(f"/products/{sku}")
         emit(ReviewAdded(review=review, response=response), sender=self)
         return response

@@ -192,12 +192,20 @@ class Order:
         emit(changed, sender=self)
 
 
+MAX_SCORE: Final = 5
+"""A review's score is from 1 to this."""
+
+
 @dataclass(frozen=True)
 class Review:
     product: Product
     score: int
     title: str
     author: str | None
+
+
+class InvalidFormError(ValueError):
+    """A form the shop cannot accept (a 400); the message says why, for customers."""
 
 
 class AlreadyRegisteredError(ValueError):
@@ -275,6 +283,24 @@ class Store:
         """The order numbered *number*, if it is *email*'s."""
         order = self.orders.get(number)
         return order if order is not None and order.email == email else None
+
+    def add_review(
+        self, product: Product, score: str, title: str, author: str | None
+    ) -> Review:
+        """Add a review from the form's text; InvalidFormError if it is not one.
+
+        The form's own checks (``min``, ``max``) are the browser's; a request
+        sent without them must not put a score of 99, or a 500, in the shop.
+        """
+        if not score.strip().isdigit() or not 1 <= int(score) <= MAX_SCORE:
+            msg = f"The score must be a whole number from 1 to {MAX_SCORE}."
+            raise InvalidFormError(msg)
+        if not title.strip():
+            msg = "The review needs a title."
+            raise InvalidFormError(msg)
+        review = Review(product, int(score), title.strip(), author)
+        self.reviews.append(review)
+        return review
 
     def reviews_of(self, product: Product) -> list[Review]:
         return [r for r in self.reviews if r.product == product]
