@@ -17,7 +17,7 @@ from contextvars import ContextVar, Token
 from typing import Any
 
 from commerce_events import Delivery, add_observer
-from commerce_events._payload import short_repr, type_only, spec_of
+from commerce_events._payload import short_repr, spec_of, type_only
 
 __all__ = ["EventRecorder", "recorder", "render", "rows"]
 
