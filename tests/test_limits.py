@@ -276,10 +276,12 @@ ATTRIBUTES = st.sampled_from(
 )
 
 
+# The built-in catalogue (other test modules define events of their own).
 FORWARDABLE = [
     spec
     for spec in catalog()
-    if not any(fs.sensitive and fs.required for fs in spec.fields)
+    if spec.payload_type.__module__.startswith("commerce_events.")
+    and not any(fs.sensitive and fs.required for fs in spec.fields)
 ]
 
 
