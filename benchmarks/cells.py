@@ -182,7 +182,7 @@ def build_sync(suite: Suite) -> None:
         "PV": ProductViewed,
         "EV": ProductViewed(product=P, user=U, request=RQ, response=RS),
     }
-    payload_types = [spec.payload_type for spec in commerce_events.catalog()]
+    payload_types = [spec.payload_type for spec in commerce_events.catalogue()]
 
     for n in NS:
 

@@ -140,14 +140,14 @@ def builtin_event_count() -> int:
     """How many events the library itself registers (its catalogue)."""
     return sum(
         1
-        for spec in commerce_events.catalog()
+        for spec in commerce_events.catalogue()
         if spec.payload_type.__module__ == ProductViewed.__module__
     )
 
 
 def custom_event_count() -> int:
     """How many events are registered on top of the built-in catalogue."""
-    return len(commerce_events.catalog()) - builtin_event_count()
+    return len(commerce_events.catalogue()) - builtin_event_count()
 
 
 def product_viewed_clone(name: str) -> type[Any]:

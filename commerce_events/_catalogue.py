@@ -69,7 +69,7 @@ _REQUEST = "The request instance"
 _USER = "The user in question"
 _RESPONSE = "The response instance"
 _AMOUNT = "The amount, a Decimal (never a float)"
-_CURRENCY = "The amount's ISO 4217 currency code, such as EUR"
+_CURRENCY = "The amount's currency code, three capital letters (ISO 4217), such as EUR"
 
 
 # -- browsing ------------------------------------------------------------------

@@ -3,33 +3,47 @@
 A :class:`Check` is used twice: its ``expr`` is inlined into the payload's
 generated ``__init__`` (the hot path, one boolean expression per field), and its
 ``accepts`` function explains a failure on the cold path. Both come from the same
-annotation, so they cannot disagree.
+annotation, read by :mod:`._annotations` as every other layer reads it, so
+they cannot disagree with each other nor with the schemas and strategies.
 
 Supported: classes, ``X | None`` and other unions, ``Literal``, ``Any``/``object``,
-``Annotated`` (with :class:`~commerce_events.domain.Domain` metadata), and
-containers (``tuple``, ``list``, ``set``, ``frozenset``, ``dict`` and their
-``collections.abc`` counterparts) checked shallowly: the container's type and
-its items' classes, one level deep.
+``Annotated`` (with :class:`~commerce_events.domain.Domain` metadata and
+``annotated-types`` bounds), and containers (``tuple``, ``list``, ``set``,
+``frozenset``, ``dict`` and their ``collections.abc`` counterparts) checked
+shallowly: the container's type and its items' classes, one level deep. An
+expression names nothing but its own namespace's ``_ce_`` names and the value.
 """
 
 from __future__ import annotations
 
 import collections.abc as cabc
-import types
 import typing
 from collections.abc import Callable
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Any, get_args, get_origin
 
 import attrs
 
+from ._annotations import (
+    STRINGS,
+    Container,
+    Unwrapped,
+    article,
+    container_of,
+    describe,
+    is_literal,
+    is_none,
+    members,
+    repeated_item,
+    show_bounds,
+    unwrap,
+    within,
+)
 from ._domain import Domain
 
-__all__ = ["Check", "UnsupportedAnnotation", "compile_check"]
-
-_NoneType = type(None)
+__all__ = ["Check", "UnsupportedAnnotationError", "compile_check"]
 
 
-class UnsupportedAnnotation(Exception):  # noqa: N818
+class UnsupportedAnnotationError(Exception):
     """Internal: the annotation cannot be checked at run time."""
 
 
@@ -60,33 +74,6 @@ def _any(value: object) -> bool:
     return True
 
 
-def _describe(tp: Any) -> str:
-    if isinstance(tp, type):
-        return tp.__qualname__
-    return repr(tp).replace("typing.", "")
-
-
-def _is_union(origin: Any) -> bool:
-    return origin is Union or origin is types.UnionType
-
-
-_CONTAINERS: dict[Any, type[Any]] = {
-    tuple: tuple,
-    list: list,
-    set: set,
-    frozenset: frozenset,
-    dict: dict,
-    cabc.Sequence: cabc.Sequence,
-    cabc.MutableSequence: cabc.MutableSequence,
-    cabc.Set: cabc.Set,
-    cabc.MutableSet: cabc.MutableSet,
-    cabc.Mapping: cabc.Mapping,
-    cabc.MutableMapping: cabc.MutableMapping,
-    cabc.Collection: cabc.Collection,
-    cabc.Iterable: cabc.Iterable,
-}
-
-
 def _class_test(tp: type[Any]) -> Callable[[Any], bool]:
     # bool is an int subclass, but True is not a quantity: refuse it where an
     # int (or float) is asked for.
@@ -103,20 +90,33 @@ def _element_test(tp: Any) -> Callable[[Any], bool]:
         return _any
     origin = get_origin(tp)
     if origin is typing.Annotated:
-        return _element_test(get_args(tp)[0])
-    if _is_union(origin):
-        tests = [_element_test(arg) for arg in get_args(tp)]
+        unwrapped = unwrap(tp)
+        inner = _element_test(unwrapped.base)
+        if not unwrapped.bounds:
+            return inner
+        bounded = within(unwrapped.bounds)
+        return lambda v: inner(v) and bounded(v)
+    real, none_ok = members(tp)
+    if len(real) != 1 or none_ok:
+        tests = [_element_test(arg) for arg in real]
+        if none_ok:
+            tests.append(is_none)
         return lambda v: any(test(v) for test in tests)
-    if tp is None or tp is _NoneType:
-        return lambda v: v is None
-    if origin is Literal:
+    if is_literal(tp):
         return _literal_test(get_args(tp))
     if origin is not None and isinstance(origin, type):
         # Nested generics are checked by their outer class only (shallow).
-        return lambda v: isinstance(v, origin)
+        return _instance_test(origin)
     if isinstance(tp, type):
         return _class_test(tp)
-    raise UnsupportedAnnotation(_describe(tp))
+    raise UnsupportedAnnotationError(describe(tp))
+
+
+def _instance_test(outer: type[Any]) -> Callable[[Any], bool]:
+    container = container_of(outer)
+    if container is not None and container.refuses_strings:
+        return lambda v: isinstance(v, outer) and not isinstance(v, STRINGS)
+    return lambda v: isinstance(v, outer)
 
 
 def _literal_test(values: tuple[Any, ...]) -> Callable[[Any], bool]:
@@ -132,13 +132,17 @@ def _literal_test(values: tuple[Any, ...]) -> Callable[[Any], bool]:
     return test
 
 
-def _container_test(origin: Any, args: tuple[Any, ...]) -> Callable[[Any], bool]:
-    outer = _CONTAINERS[origin]
+def _container_test(
+    container: Container, tp: Any, args: tuple[Any, ...]
+) -> Callable[[Any], bool]:
+    outer = container.runtime
+    is_outer = _instance_test(outer)
     if not args:
-        return lambda v: isinstance(v, outer)
+        return is_outer
     if outer is tuple:
-        if len(args) == 2 and args[1] is Ellipsis:  # noqa: PLR2004
-            item = _element_test(args[0])
+        repeated = repeated_item(tp)
+        if repeated is not None:
+            item = _element_test(repeated)
             return lambda v: isinstance(v, tuple) and all(map(item, v))
         tests = [_element_test(a) for a in args]
         return lambda v: (
@@ -146,16 +150,16 @@ def _container_test(origin: Any, args: tuple[Any, ...]) -> Callable[[Any], bool]
             and len(v) == len(tests)
             and all(t(x) for t, x in zip(tests, v, strict=True))
         )
-    if issubclass(outer, cabc.Mapping):
+    if container.json == "object":
         key, value = _element_test(args[0]), _element_test(args[-1])
         return lambda v: (
             isinstance(v, outer) and all(key(k) and value(x) for k, x in v.items())
         )
-    item = _element_test(args[0])
-    if outer is cabc.Iterable:
+    if container.runtime is cabc.Iterable:
         # Iterating could consume a generator: check the outer type only.
-        return lambda v: isinstance(v, outer)
-    return lambda v: isinstance(v, outer) and all(map(item, v))
+        return is_outer
+    item = _element_test(args[0])
+    return lambda v: is_outer(v) and all(map(item, v))
 
 
 def compile_check(annotation: Any, index: int) -> Check:
@@ -166,48 +170,41 @@ def compile_check(annotation: Any, index: int) -> Check:
         index: A number unique within the class, to name the check's globals.
 
     Raises:
-        UnsupportedAnnotation: The annotation has no run-time meaning we check.
+        UnsupportedAnnotationError: The annotation has no run-time meaning we check.
     """
-    none_ok = False
-    members: list[Any] = [annotation]
-    if _is_union(get_origin(annotation)):
-        members = []
-        for arg in get_args(annotation):
-            if arg is None or arg is _NoneType:
-                none_ok = True
-            else:
-                members.append(arg)
-    elif annotation is None or annotation is _NoneType:
+    if is_none(annotation):
         return Check(True, "True", {}, lambda v: False, "None")
-    for member in members:
-        # PEP 586: Literal[None] is None, so a Literal listing it admits None.
-        if get_origin(member) is Literal and None in get_args(member):
-            none_ok = True
+    real, none_ok = members(annotation)
 
-    if len(members) == 1:
-        tp, domain = _unwrap(members[0])
-        if domain is not None:
+    if len(real) == 1:
+        unwrapped = unwrap(real[0])
+        tp = unwrapped.base
+        if unwrapped.domain is not None:
             base = None if tp is Any or tp is object else compile_check(tp, index)
-            return _domain_check(domain, none_ok, index, base)
-        members = [tp]
+            return _domain_check(unwrapped.domain, index, base, none_ok=none_ok)
+        if unwrapped.bounds:
+            return _bounded_check(
+                compile_check(tp, index), unwrapped, index, none_ok=none_ok
+            )
+        real = [tp]
 
-    if any(m is Any or m is object for m in members):
+    if any(m is Any or m is object for m in real):
         return Check(none_ok, None, {}, _any, "any object")
 
-    expect = " | ".join(_describe(m) for m in members)
+    expect = " | ".join(describe(m) for m in real)
     if none_ok:
         expect += " | None"
 
     # Fast path: plain classes become one isinstance() against a constant tuple.
-    if all(isinstance(m, type) and get_origin(m) is None for m in members):
-        classes = tuple(members)
+    if all(_plain_class(m) for m in real):
+        classes = tuple(real)
         name = f"_ce_t{index}"
         if classes == (int,):
             # Inlined: a bool is an int subclass, but True is not a quantity.
             return Check(
                 none_ok,
-                "(not _ce_isinstance({v}, int) or {v}.__class__ is bool)",
-                {"_ce_isinstance": isinstance},
+                "(not _ce_isinstance({v}, _ce_int) or {v}.__class__ is _ce_bool)",
+                dict(_BUILTINS),
                 _class_test(int),
                 expect,
             )
@@ -223,7 +220,7 @@ def compile_check(annotation: Any, index: int) -> Check:
             )
         ns: dict[str, Any] = {
             name: classes[0] if len(classes) == 1 else classes,
-            "_ce_isinstance": isinstance,
+            **_BUILTINS,
         }
         return Check(
             none_ok,
@@ -233,7 +230,7 @@ def compile_check(annotation: Any, index: int) -> Check:
             expect,
         )
 
-    tests = [_member_test(m) for m in members]
+    tests = [_member_test(m) for m in real]
 
     def accepts_any(v: object) -> bool:
         return any(t(v) for t in tests)
@@ -244,49 +241,65 @@ def compile_check(annotation: Any, index: int) -> Check:
     )
 
 
+# Every name a check's expression uses comes from its namespace, under the
+# reserved prefix: a field named ``int`` or ``bool`` cannot change its meaning.
+_BUILTINS: dict[str, Any] = {
+    "_ce_isinstance": isinstance,
+    "_ce_int": int,
+    "_ce_bool": bool,
+}
+
+
+def _plain_class(tp: Any) -> bool:
+    if not isinstance(tp, type) or get_origin(tp) is not None:
+        return False
+    container = container_of(tp)
+    return container is None or not container.refuses_strings
+
+
+def _bounded_check(
+    base: Check, unwrapped: Unwrapped, index: int, *, none_ok: bool
+) -> Check:
+    """``Annotated[int, Ge(0)]``: the base check, then the bounds."""
+    base_accepts = base.accepts
+    bounded = within(unwrapped.bounds)
+
+    def accepts(v: object) -> bool:
+        return base_accepts(v) and bounded(v)
+
+    fname = f"_ce_b{index}"
+    return Check(
+        none_ok,
+        f"not {fname}({{v}})",
+        {fname: accepts},
+        accepts,
+        f"{base.expect.removesuffix(' | None')} ({show_bounds(unwrapped.bounds)})",
+    )
+
+
 def _member_test(tp: Any) -> Callable[[Any], bool]:
     origin = get_origin(tp)
     if origin is tuple and not get_args(tp) and tp is not typing.Tuple:  # noqa: UP006
         # tuple[()]: on 3.11+ its args are () too, unlike bare typing.Tuple.
         return lambda v: isinstance(v, tuple) and not v
-    if origin is Literal:
+    if is_literal(tp):
         return _literal_test(get_args(tp))
-    if origin in _CONTAINERS:
-        return _container_test(origin, get_args(tp))
-    if origin is cabc.Callable:
+    container = container_of(tp)
+    if container is not None:
+        return _container_test(container, tp, get_args(tp))
+    if origin is cabc.Callable or tp is cabc.Callable:
         return callable
     if origin is typing.Annotated:
         return _element_test(tp)
     if origin is not None and isinstance(origin, type):
-        return lambda v: isinstance(v, origin)
-    if tp is cabc.Callable:
-        return callable
+        return _instance_test(origin)
     if isinstance(tp, type):
         return _class_test(tp)
-    raise UnsupportedAnnotation(_describe(tp))
-
-
-def _unwrap(tp: Any) -> tuple[Any, Domain | None]:
-    """Strip ``Annotated``, returning the base type and any Domain marker."""
-    domain: Domain | None = None
-    while get_origin(tp) is typing.Annotated:
-        base, *meta = get_args(tp)
-        for item in meta:
-            if isinstance(item, Domain):
-                domain = item
-        tp = base
-    return tp, domain
-
-
-def _article(name: str) -> str:
-    return f"an {name}" if name[:1] in "aeio" else f"a {name}"
+    raise UnsupportedAnnotationError(describe(tp))
 
 
 def _domain_check(
-    domain: Domain,
-    none_ok: bool,  # noqa: FBT001
-    index: int,
-    base: Check | None,
+    domain: Domain, index: int, base: Check | None, *, none_ok: bool
 ) -> Check:
     classes = domain.classes()
     if base is not None:
@@ -295,7 +308,7 @@ def _domain_check(
             return attrs.evolve(
                 base,
                 none_ok=none_ok,
-                expect=f"{_article(domain.name)} ({base.expect})",
+                expect=f"{article(domain.name)} ({base.expect})",
                 domain=domain,
             )
         base_accepts = base.accepts
@@ -309,19 +322,19 @@ def _domain_check(
             f"not {fname}({{v}})",
             {fname: both},
             both,
-            f"{_article(domain.name)} ({base.expect}, "
+            f"{article(domain.name)} ({base.expect}, "
             f"{' | '.join(c.__qualname__ for c in classes)})",
             domain,
         )
     if classes is None:
-        return Check(none_ok, None, {}, _any, _article(domain.name), domain)
+        return Check(none_ok, None, {}, _any, article(domain.name), domain)
     name = f"_ce_t{index}"
     expect = " | ".join(c.__qualname__ for c in classes)
     return Check(
         none_ok,
         f"not _ce_isinstance({{v}}, {name})",
-        {name: classes, "_ce_isinstance": isinstance},
+        {name: classes, **_BUILTINS},
         lambda v: isinstance(v, classes),
-        f"{_article(domain.name)} ({expect})",
+        f"{article(domain.name)} ({expect})",
         domain,
     )

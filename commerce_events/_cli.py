@@ -1,16 +1,18 @@
-"""The command line: ``python -m commerce_events catalog``."""
+"""The command line: ``python -m commerce_events catalogue`` and ``schema``."""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
-from collections.abc import Sequence
-from typing import TextIO
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TextIO
 
 from . import _catalogue  # noqa: F401 - registers the built-in events
 from ._payload import FieldSpec, PayloadSpec
-from ._registry import catalog
+from ._registry import catalogue, spec_for
+from .exceptions import SerializationError
 
 __all__ = ["main"]
 
@@ -26,7 +28,7 @@ def _table(rows: Sequence[Sequence[str]], indent: str = "  ") -> list[str]:
     ]
 
 
-def format_catalog(specs: Sequence[PayloadSpec]) -> str:
+def format_catalogue(specs: Sequence[PayloadSpec]) -> str:
     """Render the catalogue as a readable plain-text table, by group."""
     lines: list[str] = []
     group = None
@@ -66,7 +68,7 @@ def _field_label(fs: FieldSpec) -> str:
     return f"{fs.name} ({expect})"
 
 
-def catalog_as_rst(specs: Sequence[PayloadSpec]) -> str:
+def catalogue_as_rst(specs: Sequence[PayloadSpec]) -> str:
     """Render the catalogue as reStructuredText tables, one per group."""
     head = ("Signal", "Payload class", "Required", "Optional")
     blocks: list[str] = []
@@ -96,7 +98,7 @@ def _dotted(cls: type) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
-def catalog_as_json(specs: Sequence[PayloadSpec]) -> list[dict[str, object]]:
+def catalogue_as_json(specs: Sequence[PayloadSpec]) -> list[dict[str, object]]:
     """The catalogue as JSON-ready data."""
     return [
         {
@@ -121,20 +123,58 @@ def catalog_as_json(specs: Sequence[PayloadSpec]) -> list[dict[str, object]]:
     ]
 
 
-def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
     """Run the command line; return the exit status."""
     stream = out if out is not None else sys.stdout
+    errors = err if err is not None else sys.stderr
     parser = argparse.ArgumentParser(
         prog="python -m commerce_events",
         description="Inspect the commerce_events catalogue.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
     show = commands.add_parser(
-        "catalog", help="list every registered event and its fields"
+        "catalogue", help="list every registered event and its fields"
     )
     show.add_argument("--format", choices=("text", "json", "rst"), default="text")
     show.add_argument("--group", help="only the events of this group")
-    show.add_argument(
+    _add_import_option(show)
+    _add_schema_parser(commands)
+    leaving: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {}
+    try:
+        # Leaving the process needs the serialization extra (cattrs); without
+        # it, the commands that do are not offered.
+        from .forwarding._cli import add_dead_letters_parser, main_dead_letters
+        from .outbox._cli import add_relay_parser, main_relay
+    except ImportError:
+        pass
+    else:
+        add_relay_parser(commands)
+        add_dead_letters_parser(commands)
+        leaving = {"relay": main_relay, "dead-letters": main_dead_letters}
+    args = parser.parse_args(argv)
+    if args.command in leaving:
+        return leaving[args.command](args, stream)
+    for module in args.modules:
+        importlib.import_module(module)
+    if args.command == "schema":
+        return _main_schema(args, stream, errors)
+    specs = catalogue(args.group)
+    if args.format == "json":
+        json.dump(catalogue_as_json(specs), stream, indent=2)
+        stream.write("\n")
+    elif args.format == "rst":
+        stream.write(catalogue_as_rst(specs))
+    else:
+        stream.write(format_catalogue(specs))
+    return 0
+
+
+def _add_import_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
         "--import",
         dest="modules",
         action="append",
@@ -142,22 +182,95 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         metavar="MODULE",
         help="import MODULE first (to include the custom events it defines)",
     )
-    from .schema import add_schema_parser, main_schema
 
-    add_schema_parser(commands)
-    args = parser.parse_args(argv)
-    if args.command == "schema":
-        return main_schema(args, stream)
-    import importlib
 
-    for module in args.modules:
-        importlib.import_module(module)
-    specs = catalog(args.group)
-    if args.format == "json":
-        json.dump(catalog_as_json(specs), stream, indent=2)
-        stream.write("\n")
-    elif args.format == "rst":
-        stream.write(catalog_as_rst(specs))
+# -- schema --------------------------------------------------------------------------
+
+
+def _add_schema_parser(commands: Any) -> None:
+    parser: argparse.ArgumentParser = commands.add_parser(
+        "schema",
+        help="export the JSON Schemas of the events, or check them for breaking "
+        "changes",
+        description=(
+            "Print the JSON Schema of every event's data (the contract other "
+            "services consume), or compare it with a saved export and fail on "
+            "breaking changes."
+        ),
+    )
+    _add_import_option(parser)
+    parser.add_argument(
+        "--event",
+        dest="events",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="only this event (repeat for several)",
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write the export to FILE instead of standard output",
+    )
+    parser.add_argument(
+        "--check",
+        metavar="SAVED",
+        help="compare with the export saved in SAVED; exit status 1 on breaking "
+        "changes",
+    )
+
+
+def _main_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """``python -m commerce_events schema``: 0; with ``--check``, 1 if breaking.
+
+    Events with a field that has no JSON form are left out of the export, with
+    a warning on *err*: they stay in-process events. An unreadable saved export
+    is exit status 2.
+    """
+    from .schema import catalogue_schema, json_schema
+
+    specs = (
+        tuple(spec_for(name) for name in args.events) if args.events else catalogue()
+    )
+    exported: list[type[Any]] = []
+    for spec in specs:
+        try:
+            json_schema(spec.payload_type)
+        except SerializationError as exc:
+            err.write(f"warning: {spec.name} left out: {exc}\n")
+        else:
+            exported.append(spec.payload_type)
+    current = catalogue_schema(exported)
+    if args.check is not None:
+        return _check(args.check, current, out, err)
+    text = json.dumps(current, indent=2, ensure_ascii=False) + "\n"
+    if args.output is not None:
+        with open(args.output, "w", encoding="utf-8") as file:
+            file.write(text)
     else:
-        stream.write(format_catalog(specs))
+        out.write(text)
+    return 0
+
+
+def _check(
+    saved_path: str, current: Mapping[str, Any], out: TextIO, err: TextIO
+) -> int:
+    from .schema import compare_schemas
+
+    try:
+        with open(saved_path, encoding="utf-8") as file:
+            saved = json.load(file)
+        changes = compare_schemas(saved, current)
+    except (OSError, ValueError) as exc:
+        err.write(f"error: cannot check against {saved_path}: {exc}\n")
+        return 2
+    for change in changes:
+        out.write(f"{change}\n")
+    breaking = sum(change.breaking for change in changes)
+    if breaking:
+        noun = "change" if breaking == 1 else "changes"
+        out.write(f"{breaking} breaking {noun} (compared with {saved_path})\n")
+        return 1
+    out.write(f"no breaking changes (compared with {saved_path})\n")
     return 0

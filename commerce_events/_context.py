@@ -15,6 +15,7 @@ This module is the bottom layer: it imports nothing else from the package.
 
 from __future__ import annotations
 
+import os
 import random
 import threading
 import time
@@ -45,10 +46,16 @@ __all__ = [
 
 _UUID7_BITS: Final = 0x7 << 76 | 0b10 << 62  # version 7, RFC 9562 variant
 
+# Our own generator: the module-level one belongs to the application (and to
+# Hypothesis, which flags strategies that use it). Reseeded in forked children,
+# so that two workers of a pre-forking server never share ids.
+_ids = random.Random()  # noqa: S311 - unique ids, not secrets
+os.register_at_fork(after_in_child=_ids.seed)
+
 
 def new_event_id(
     _time_ns: Callable[[], int] = time.time_ns,
-    _random_bits: Callable[[int], int] = random.getrandbits,
+    _random_bits: Callable[[int], int] = _ids.getrandbits,
     _new: Callable[[type[uuid.UUID]], uuid.UUID] = object.__new__,
     _set: Callable[[object, str, object], None] = object.__setattr__,
 ) -> uuid.UUID:
@@ -56,7 +63,8 @@ def new_event_id(
 
     48 bits of Unix milliseconds, 12 bits of sub-millisecond time (RFC 9562's
     "increased clock precision" method) and 62 random bits. The random bits come
-    from :mod:`random` (reseeded in forked children), not :func:`os.urandom`:
+    from a private :class:`random.Random` (reseeded in forked children), not
+    :func:`os.urandom`:
     ids must be unique, not unguessable, and ``uuid4``'s system call was most of
     the cost of an observed emit. The keyword defaults bind the helpers once.
     """

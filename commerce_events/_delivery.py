@@ -477,7 +477,7 @@ def deliver_now(
             CURRENT_EVENT.reset(token)
     if calls is not None and metadata is not None:
         _observing.notify(
-            route.name, payload, sender, metadata, "delivered", tuple(calls)
+            route.name, payload, sender, metadata, "delivered", calls=tuple(calls)
         )
     failures.finish(robust=robust)
 
@@ -550,7 +550,7 @@ async def deliver_now_async(
         results.extend(values)
     if calls is not None and metadata is not None:
         _observing.notify(
-            route.name, payload, sender, metadata, "delivered", tuple(calls)
+            route.name, payload, sender, metadata, "delivered", calls=tuple(calls)
         )
     failures.finish(robust=robust)
 

@@ -47,7 +47,7 @@ class Domain:
 
     Used as ``Annotated`` metadata: ``Annotated[Any, Domain("product")]``. The
     field accepts any non-``None`` object until the application declares the
-    domain's classes with :func:`declare_domain_classes`.
+    domain's classes with :func:`~commerce_events.declare_domain_classes`.
 
     Args:
         name: The domain's name (``"product"``), the key used to declare its
@@ -120,6 +120,19 @@ def domain_classes() -> Mapping[str, tuple[type[Any], ...]]:
     """
     with _lock:
         return dict(_declared)
+
+
+def known(name: object) -> Domain:
+    """The domain named *name*, among those defined so far.
+
+    Raises:
+        UnknownDomainError: No domain has that name.
+    """
+    with _lock:
+        found = _known.get(name) if isinstance(name, str) else None
+        if found is None:
+            raise UnknownDomainError(str(name), tuple(_known))
+        return found
 
 
 def on_declaration(callback: Callable[[], None]) -> None:

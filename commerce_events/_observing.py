@@ -117,6 +117,7 @@ def notify(
     sender: Any,
     metadata: EventMetadata,
     status: DeliveryStatus,
+    *,
     calls: tuple[SubscriberCall, ...] = (),
 ) -> None:
     """Tell every observer of a delivery; an observer's failure is logged."""

@@ -11,6 +11,7 @@ the catalogue and the docs are all derived from them.
 from __future__ import annotations
 
 import inspect
+import itertools
 import keyword
 import linecache
 import types
@@ -21,10 +22,19 @@ from typing import Any, TypeVar
 import attrs
 
 from . import _context, _domain
-from ._checks import Check, UnsupportedAnnotation, compile_check
-from .exceptions import EventDefinitionError, PayloadError
+from ._annotations import flatten
+from ._checks import Check, UnsupportedAnnotationError, compile_check
+from .exceptions import EventDefinitionError, FrozenPayloadError, PayloadError
 
-__all__ = ["FieldSpec", "PayloadSpec", "build_payload_class", "field", "spec_of"]
+__all__ = [
+    "FieldSpec",
+    "PayloadSpec",
+    "build_payload_class",
+    "field",
+    "short_repr",
+    "spec_of",
+    "type_only",
+]
 
 T = TypeVar("T")
 
@@ -110,7 +120,12 @@ class FieldSpec:
         default: The default value, or ``attrs.NOTHING`` when required or made
             by a factory.
         domain: The domain name (``"product"``) for domain objects, else None.
-        sensitive: Whether the value is shown by type only in reprs.
+        sensitive: Whether the value may hold secrets (a request): shown by
+            type only, and never serialized.
+        hidden: Whether the value is shown by type only in reprs and error
+            messages: a sensitive field, or one declared with ``repr=False``
+            (a card number). Unlike sensitive fields, hidden ones are
+            serialized.
 
     .. versionadded:: 0.1.0
     """
@@ -123,6 +138,7 @@ class FieldSpec:
     default: Any
     domain: str | None
     sensitive: bool
+    hidden: bool = False
 
     @property
     def expect(self) -> str:
@@ -146,6 +162,8 @@ class PayloadSpec:
         group: The part of the shop the event belongs to (``"browsing"``,
             ``"customer"``, ``"basket"``, ``"checkout"``, ``"order"``,
             ``"review"``, or a custom one; ``"custom"`` by default).
+        version: The version of the event's contract, in its envelope type
+            (``commerce_events.order_placed.v1``) and schema; always 1 so far.
 
     .. versionadded:: 0.1.0
     """
@@ -156,6 +174,7 @@ class PayloadSpec:
     doc: str
     fields: tuple[FieldSpec, ...]
     group: str = "custom"
+    version: int = 1
 
     @property
     def field_names(self) -> tuple[str, ...]:
@@ -187,12 +206,9 @@ def build_payload_class(
                 f"({base.__qualname__}); declare the fields on the class itself"
             )
     for fname in inspect.get_annotations(cls):
-        if fname.startswith("_"):
-            problems[fname] = "field names cannot start with an underscore"
-        elif fname in _RESERVED:
-            problems[fname] = f"{fname!r} is reserved (it is the emitter, not a field)"
-        elif keyword.iskeyword(fname):
-            problems[fname] = "field names cannot be Python keywords"
+        problem = _name_problem(fname)
+        if problem is not None:
+            problems[str(fname)] = problem
     if problems:
         raise EventDefinitionError(name, problems)
 
@@ -207,26 +223,16 @@ def build_payload_class(
         ) from None
 
     checks: dict[str, Check] = {}
+    names = tuple(a.name for a in attrs.fields(built))
     for index, attribute in enumerate(attrs.fields(built)):
-        default = attribute.default
-        if default is FROM_CONTEXT and not _is_context_domain(attribute.type):
-            problems[attribute.name] = (
-                "only request and user fields can default to FROM_REQUEST"
-            )
-        if isinstance(default, attrs.Factory) and default.takes_self:  # type: ignore[arg-type]
-            problems[attribute.name] = "factories with takes_self are not supported"
-        names = tuple(a.name for a in attrs.fields(built))
-        for validator in _flatten(attribute.validator):
-            # Validators may check their own arguments against the event's
-            # fields (differs_from("old_status")), once, at definition time.
-            check_definition = getattr(validator, "check_definition", None)
-            problem = check_definition(names) if callable(check_definition) else None
-            if isinstance(problem, str) and problem:
-                problems[attribute.name] = problem
         try:
             checks[attribute.name] = compile_check(attribute.type, index)
-        except UnsupportedAnnotation as exc:
+        except UnsupportedAnnotationError as exc:
             problems[attribute.name] = f"cannot check annotation {exc} at run time"
+            continue
+        problem = _field_problem(attribute, checks[attribute.name], names)
+        if problem is not None:
+            problems[attribute.name] = problem
     if problems:
         raise EventDefinitionError(name, problems)
 
@@ -247,20 +253,94 @@ def build_payload_class(
     return result, spec
 
 
-def _flatten(validator: Any) -> list[Any]:
-    """The validators inside attrs' and_() (a list of validators becomes one)."""
-    if validator is None:
-        return []
-    inner = getattr(validator, "_validators", None)
-    if isinstance(inner, tuple):
-        return [v for item in inner for v in _flatten(item)]
-    return [validator]
+def _name_problem(fname: object) -> str | None:
+    """Why *fname* cannot be a field name, or None."""
+    if not isinstance(fname, str) or not fname.isidentifier():
+        # The generated code spells field names: only plain identifiers.
+        return f"{fname!r} is not a valid field name (a Python identifier)"
+    if fname.startswith("_"):
+        return "field names cannot start with an underscore"
+    if fname in _RESERVED:
+        return f"{fname!r} is reserved (it is the emitter, not a field)"
+    if keyword.iskeyword(fname):
+        return "field names cannot be Python keywords"
+    return None
+
+
+def _field_problem(
+    attribute: attrs.Attribute[Any], check: Check, names: tuple[str, ...]
+) -> str | None:
+    """Why the field cannot be declared as written, or None."""
+    default = attribute.default
+    if not attribute.init:
+        return (
+            "init=False is not supported: every field is a keyword argument "
+            "(compute derived values in a subscriber, or give a default)"
+        )
+    if attribute.alias != attribute.name:
+        return (
+            f"alias={attribute.alias!r} is not supported: the keyword argument "
+            f"is the field's name, {attribute.name!r}"
+        )
+    if default is FROM_CONTEXT and not _is_context_domain(attribute.type):
+        return "only request and user fields can default to FROM_REQUEST"
+    if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+        if getattr(default, "takes_self", False):
+            return "factories with takes_self are not supported"
+    elif default is not attrs.NOTHING and default is not FROM_CONTEXT:
+        problem = _default_problem(attribute, check, default)
+        if problem is not None:
+            return problem
+    for validator in flatten(attribute.validator):
+        # Validators may check their own arguments against the event's
+        # fields (differs_from("old_status")), once, at definition time.
+        check_definition = getattr(validator, "check_definition", None)
+        problem = check_definition(names) if callable(check_definition) else None
+        if isinstance(problem, str) and problem:
+            return problem
+    return None
+
+
+def _default_problem(
+    attribute: attrs.Attribute[Any], check: Check, default: object
+) -> str | None:
+    """Why *default* cannot be the field's default, or None."""
+    try:
+        hash(default)
+    except TypeError:
+        # One object shared by every payload: a change to it would show in all.
+        return (
+            f"the default {type_only(default)} is mutable (unhashable) and would "
+            f"be shared by every payload: use factory= instead"
+        )
+    if default is None:
+        return None  # a None default admits None, whatever the annotation says
+    shown = type_only(default) if attribute.repr is False else short_repr(default)
+    value = default
+    if attribute.converter is not None:
+        try:
+            value = attribute.converter(default)  # type: ignore[operator]
+        except Exception as exc:  # noqa: BLE001 - any converter failure
+            return f"the default {shown} fails its converter ({type(exc).__name__})"
+    if check.domain is None and not check.accepts(value):
+        # Domain checks change as classes are declared: not judged here.
+        return f"the default {shown} is not {check.expect}"
+    for validator in flatten(attribute.validator):
+        try:
+            validator(types.SimpleNamespace(), attribute, value)
+        except (TypeError, ValueError) as exc:
+            # Only these: a validator reading another field raises
+            # AttributeError on this stand-in, and is judged per payload.
+            return f"the default {shown} fails its validator ({type(exc).__name__})"
+        except Exception:  # noqa: BLE001, S110 - see above
+            pass
+    return None
 
 
 def _is_context_domain(annotation: Any) -> bool:
     try:
         check = compile_check(annotation, 0)
-    except UnsupportedAnnotation:
+    except UnsupportedAnnotationError:
         return False
     return check.domain is not None and check.domain.name in _FROM_CONTEXT
 
@@ -273,6 +353,7 @@ def _field_spec(attribute: attrs.Attribute[Any], check: Check) -> FieldSpec:
     plain_default = (
         attrs.NOTHING if required or isinstance(default, attrs.Factory) else default  # type: ignore[arg-type]
     )
+    sensitive = bool(check.domain and check.domain.sensitive)
     return FieldSpec(
         name=attribute.name,
         annotation=attribute.type,
@@ -282,7 +363,8 @@ def _field_spec(attribute: attrs.Attribute[Any], check: Check) -> FieldSpec:
         doc=str(attribute.metadata.get(_META_KEY, "")),
         default=plain_default,
         domain=check.domain.name if check.domain else None,
-        sensitive=bool(check.domain and check.domain.sensitive),
+        sensitive=sensitive,
+        hidden=sensitive or attribute.repr is False,
     )
 
 
@@ -290,14 +372,33 @@ def _install(cls: type[Any], spec: PayloadSpec) -> None:
     """Generate and set ``cls.__init__`` and ``cls.__repr__``."""
     # Recompiled on domain declarations, so read the current checks.
     checks = {a.name: compile_check(a.type, i) for i, a in enumerate(attrs.fields(cls))}
-    init = _make_init(cls, spec, checks)
-    # Assigned through setattr: mypy rightly forbids replacing methods.
-    setattr(cls, "__init__", init)  # noqa: B010
-    setattr(cls, "__repr__", _make_repr(cls, spec))  # noqa: B010
-    setattr(cls, FIELDS_ATTR, _make_fields_getter(cls, spec))
-    # IPython and Hypothesis pretty-print attrs instances field by field, which
-    # would show sensitive values: make them use the safe repr.
-    setattr(cls, "_repr_pretty_", _PrettyRepr())  # noqa: B010
+    installed: dict[str, Any] = {
+        "__init__": _make_init(cls, spec, checks),
+        "__repr__": _make_repr(cls, spec),
+        FIELDS_ATTR: _make_fields_getter(cls, spec),
+        # IPython and Hypothesis pretty-print attrs instances field by field,
+        # which would show sensitive values: make them use the safe repr.
+        "_repr_pretty_": _PrettyRepr(),
+        "__setattr__": _frozen,
+        "__delattr__": _frozen,
+    }
+    for name, value in installed.items():
+        # Through setattr: mypy rightly forbids replacing methods.
+        setattr(cls, name, value)
+
+
+def _frozen(self: object, name: str, *_: object) -> typing.NoReturn:
+    """``__setattr__`` and ``__delattr__``: name the field in the error."""
+    spec = spec_of(type(self))
+    event = spec.name if spec is not None else type(self).__qualname__
+    raise FrozenPayloadError(event, type(self), name)
+
+
+# Everything the generated code names, bar its parameters (the fields), comes
+# from its namespace under this prefix, which field names cannot take (they
+# cannot start with an underscore): builtins included, so that a field named
+# ``Exception`` or ``int`` cannot change what the code does.
+_PREFIX = "_ce_"
 
 
 def _make_init(
@@ -308,9 +409,11 @@ def _make_init(
         "_ce_CONTEXT": FROM_CONTEXT,
         "_ce_current": _context.REQUEST_CONTEXT.get,
         "_ce_fail": _fail,
+        "_ce_invalid": _invalid,
         "_ce_conversion_failed": _conversion_failed,
         "_ce_spec": spec,
         "_ce_checks": checks,
+        "_ce_Exception": Exception,
     }
     params: list[str] = []
     prologue: list[str] = []
@@ -357,7 +460,7 @@ def _make_init(
                 f"    if {name} is not _ce_MISSING and {name} is not _ce_CONTEXT:",
                 "        try:",
                 f"            {name} = _ce_convert_{name}({name})",
-                "        except Exception as _ce_exc:",
+                "        except _ce_Exception as _ce_exc:",
                 "            _ce_conversion_failed("
                 f"_ce_spec, {name!r}, {name}, _ce_exc)",
             ]
@@ -377,7 +480,6 @@ def _make_init(
             epilogue.append(
                 f"        _ce_validate_{name}(self, _ce_attr_{name}, {name})"
             )
-
     if from_context:
         prologue[:0] = [
             "    if " + " or ".join(f"{n} is _ce_CONTEXT" for n in context_names) + ":",
@@ -399,8 +501,10 @@ def _make_init(
         lines += [
             "    try:",
             *epilogue,
-            "    except (TypeError, ValueError):",
-            f"        _ce_fail(_ce_spec, _ce_checks, (), {{}}, {values})",
+            # Any exception: a validator's bug is reported as the field's
+            # problem, its traceback chained.
+            "    except _ce_Exception as _ce_exc:",
+            "        _ce_invalid(_ce_spec, self, _ce_exc)",
         ]
     if hasattr(cls, "__attrs_post_init__"):
         lines.append("    self.__attrs_post_init__()")
@@ -432,7 +536,7 @@ def _signature(spec: PayloadSpec) -> inspect.Signature:
 
 def _make_repr(cls: type[Any], spec: PayloadSpec) -> Callable[[Any], str]:
     attributes = {a.name: a for a in attrs.fields(cls)}
-    ns: dict[str, Any] = {"_ce_type_only": _type_only}
+    ns: dict[str, Any] = {"_cetype_only": type_only, "_ce_shown_name": _shown_name}
     parts: list[str] = []
     for fs in spec.fields:
         shown = attributes[fs.name].repr
@@ -442,14 +546,19 @@ def _make_repr(cls: type[Any], spec: PayloadSpec) -> Callable[[Any], str]:
             ns[f"_ce_repr_{fs.name}"] = shown
             parts.append(f"{fs.name}={{_ce_repr_{fs.name}(self.{fs.name})}}")
         elif fs.sensitive:
-            parts.append(f"{fs.name}={{_ce_type_only(self.{fs.name})}}")
+            parts.append(f"{fs.name}={{_cetype_only(self.{fs.name})}}")
         else:
             parts.append(f"{fs.name}={{self.{fs.name}!r}}")
     body = ", ".join(parts)
-    # A class defined in a function shows as Cls, not f.<locals>.Cls.
-    shown = cls.__qualname__.rsplit(">.", 1)[-1]
-    source = f"def __repr__(self):\n    return f'{shown}({body})'\n"
+    # The class's name is read when called, never written into the source: a
+    # name is whatever the class statement (or type()) made it.
+    source = f"def __repr__(self):\n    return f'{{_ce_shown_name(self)}}({body})'\n"
     return _compile(source, ns, cls, "__repr__")
+
+
+def _shown_name(payload: object) -> str:
+    # A class defined in a function shows as Cls, not f.<locals>.Cls.
+    return type(payload).__qualname__.rsplit(">.", 1)[-1]
 
 
 def _make_fields_getter(cls: type[Any], spec: PayloadSpec) -> Any:
@@ -469,20 +578,27 @@ class _PrettyRepr:
         return lambda printer, cycle: printer.text(repr(instance))
 
 
-def _type_only(value: object) -> str:
+def type_only(value: object) -> str:
+    """How a hidden value is shown: ``<str>``, by its type alone."""
     return "None" if value is None else f"<{type(value).__qualname__}>"
+
+
+_generated = itertools.count(1)
 
 
 def _compile(
     source: str, ns: dict[str, Any], cls: type[Any], method: str
 ) -> Callable[..., Any]:
+    # Unique: two classes of the same module and qualname (or one recompiled
+    # after a domain declaration) must not show each other's lines.
     filename = (
-        f"<commerce_events generated {method} {cls.__module__}.{cls.__qualname__}>"
+        f"<commerce_events generated {method} {cls.__module__}.{cls.__qualname__} "
+        f"#{next(_generated)}>"
     )
     # Registering the source lets tracebacks and debuggers show generated lines.
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     code = compile(source, filename, "exec")
-    exec(code, ns)  # noqa: S102
+    exec(code, ns)  # noqa: S102 - our own source, built from identifiers only
     function: types.FunctionType = ns[method]
     function.__qualname__ = f"{cls.__qualname__}.{method}"
     function.__module__ = cls.__module__
@@ -510,13 +626,16 @@ def _fail(
             else:
                 valid[fs.name] = value
         elif not check.accepts(value):
-            shown = _type_only(value) if fs.sensitive else _short_repr(value)
+            shown = type_only(value) if fs.hidden else short_repr(value)
             problems[fs.name] = (
                 f"expected {check.expect}, got {shown} ({type(value).__qualname__})"
             )
         else:
             valid[fs.name] = value
-    problems.update(_validator_problems(spec, valid))
+    # Validators get a stand-in instance carrying the values that passed their
+    # type checks, so that every failing field is reported at once.
+    found, cause = _validator_problems(spec, types.SimpleNamespace(**valid), valid)
+    problems.update(found)
     problems = {n: problems[n] for n in spec.field_names if n in problems}
     known = ", ".join(spec.field_names) or "none"
     for extra in unknown:
@@ -525,49 +644,67 @@ def _fail(
         problems["<positional>"] = (
             f"{len(args)} positional argument(s) given; pass fields by keyword"
         )
-    raise PayloadError(spec.name, spec.payload_type, problems) from None
+    raise PayloadError(spec.name, spec.payload_type, problems) from cause
+
+
+def _invalid(spec: PayloadSpec, payload: object, exc: Exception) -> typing.NoReturn:
+    """A validator raised on the built payload: report every failing field."""
+    values = {fs.name: getattr(payload, fs.name) for fs in spec.fields}
+    # Every value passed its type check and is set: the validators see the
+    # real instance, as attrs gives it to them.
+    problems, _ = _validator_problems(spec, payload, values)
+    if not problems:  # pragma: no cover - a validator that fails only once
+        problems = {"<validators>": f"a validator raised {type(exc).__name__}"}
+    raise PayloadError(spec.name, spec.payload_type, problems) from exc
 
 
 def _conversion_failed(
     spec: PayloadSpec, name: str, value: object, exc: Exception
 ) -> typing.NoReturn:
-    if any(f.name == name and f.sensitive for f in spec.fields):
+    if any(f.name == name and f.hidden for f in spec.fields):
         # The converter's message may quote the value: keep secrets out.
-        why = f"cannot convert {_type_only(value)} ({type(exc).__name__})"
+        why = f"cannot convert {type_only(value)} ({type(exc).__name__})"
     else:
-        why = f"cannot convert {_short_repr(value)}: {type(exc).__name__}: {exc}"
+        why = f"cannot convert {short_repr(value)}: {type(exc).__name__}: {exc}"
     raise PayloadError(spec.name, spec.payload_type, {name: why}) from exc
 
 
-def _validator_problems(spec: PayloadSpec, valid: Mapping[str, Any]) -> dict[str, str]:
-    # Validators get a stand-in instance carrying the values that passed their
-    # type checks, so that every failing field is reported at once.
-    stand_in = types.SimpleNamespace(**valid)
-    sensitive = {f.name for f in spec.fields if f.sensitive}
+def _validator_problems(
+    spec: PayloadSpec, instance: object, valid: Mapping[str, Any]
+) -> tuple[dict[str, str], Exception | None]:
+    """Run the validators of the *valid* values: (field -> why, first exception)."""
+    hidden = {f.name for f in spec.fields if f.hidden}
     problems: dict[str, str] = {}
+    first: Exception | None = None
     for attribute in attrs.fields(spec.payload_type):
         if attribute.validator is None or attribute.name not in valid:
             continue
         value = valid[attribute.name]
         try:
-            attribute.validator(stand_in, attribute, value)
+            attribute.validator(instance, attribute, value)
         except Exception as exc:  # noqa: BLE001 - any validator failure is reported
+            first = exc if first is None else first
             problems[attribute.name] = (
                 # A validator's message may quote the value: keep secrets out.
                 f"rejected by its validator ({type(exc).__name__}); got "
-                f"{_type_only(value)}"
-                if attribute.name in sensitive
+                f"{type_only(value)}"
+                if attribute.name in hidden
                 else _validator_message(exc)
             )
-    return problems
+    return problems, first
 
 
 def _validator_message(exc: BaseException) -> str:
-    if exc.args and isinstance(exc.args[0], str):
-        return exc.args[0]
-    return f"{type(exc).__name__}: {exc}"
+    # attrs' validators (and ours) raise TypeError or ValueError with a
+    # sentence naming the field; anything else is likely a validator's bug.
+    if isinstance(exc, TypeError | ValueError) and exc.args[:1] != ():
+        first = exc.args[0]
+        if isinstance(first, str):
+            return first
+    return f"its validator raised {type(exc).__name__}: {exc}"
 
 
-def _short_repr(value: object, limit: int = 60) -> str:
+def short_repr(value: object, limit: int = 60) -> str:
+    """A repr cut to *limit* characters, for messages."""
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."

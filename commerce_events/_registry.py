@@ -8,22 +8,39 @@ registered the same way: with :func:`event`.
 
 from __future__ import annotations
 
+import re
 import threading
 import typing
 from collections.abc import Callable, Iterable
-from typing import Any, Final, TypeVar, dataclass_transform
+from typing import Any, Final, TypeVar, cast, dataclass_transform
 
 import attr
 import attrs
 import blinker
 
+from ._limits import name_problem
 from ._payload import PayloadSpec, build_payload_class, field
 from ._settings import OnError, check_policy
 from ._signal import EventSignal
 from ._subscriptions import ROUTES, route_for_type
-from .exceptions import DuplicateEventError, EventDefinitionError, UnknownEventError
+from .exceptions import (
+    DuplicateEventError,
+    EventDefinitionError,
+    NotAPayloadError,
+    UnknownEventError,
+)
 
-__all__ = ["GROUPS", "EventNamespace", "catalog", "event", "namespace", "signal"]
+__all__ = [
+    "GROUPS",
+    "EventNamespace",
+    "catalogue",
+    "event",
+    "namespace",
+    "on_registration",
+    "payload_spec",
+    "signal",
+    "spec_for",
+]
 
 T = TypeVar("T")
 
@@ -31,7 +48,7 @@ _lock = threading.Lock()
 _registration_callbacks: list[Callable[[type[Any]], None]] = []
 
 
-def _on_registration(callback: Callable[[type[Any]], None]) -> None:
+def on_registration(callback: Callable[[type[Any]], None]) -> None:
     """Call ``callback(payload_type)`` after each event is registered.
 
     For the testing toolkit: it registers a Hypothesis strategy for every new
@@ -58,10 +75,19 @@ class EventNamespace(blinker.Namespace):
     def signal(self, name: str, doc: str | None = None) -> EventSignal:
         """Return the signal registered as *name*.
 
+        Unlike :meth:`blinker.Namespace.signal`, this never creates a signal.
+        *doc* documents a signal whose payload class has no docstring, as
+        blinker documents the signals it creates; the payload class's own
+        docstring, when it has one, stays the signal's documentation.
+
         Raises:
             UnknownEventError: Nothing is registered as *name*.
         """
-        return self[name]
+        found = self[name]
+        # The instance's own doc: the class's docstring is not the event's.
+        if doc and not vars(found).get("__doc__"):
+            found.__doc__ = doc
+        return found
 
     def __getitem__(self, name: str) -> EventSignal:
         return super().__getitem__(name)  # type: ignore[return-value]
@@ -86,6 +112,44 @@ def signal(name_or_type: str | type[Any]) -> EventSignal:
     if isinstance(name_or_type, str):
         return namespace[name_or_type]
     return route_for_type(name_or_type).signal
+
+
+def spec_for(event: str | type[Any], /, *, use: str | None = None) -> PayloadSpec:
+    """The spec of a registered event, by name, alias or payload class.
+
+    The one lookup every module above the registry uses.
+
+    Args:
+        event: The event's name or alias, or its payload class.
+        use: A note for a :class:`~commerce_events.exceptions.NotAPayloadError`,
+            saying what the caller takes.
+
+    Raises:
+        UnknownEventError: No event has that name.
+        NotAPayloadError: The class is not a registered payload class.
+    """
+    try:
+        return signal(event).spec
+    except NotAPayloadError as exc:
+        if use is not None:
+            exc.add_note(use)
+        raise
+
+
+def payload_spec(payload: object, /, *, use: str | None = None) -> PayloadSpec:
+    """The spec of a payload's event (:func:`spec_for` of its class).
+
+    Raises:
+        NotAPayloadError: *payload* is not a registered payload; the error
+            shows the object itself.
+    """
+    try:
+        return spec_for(type(payload))
+    except NotAPayloadError:
+        exc = NotAPayloadError(payload)
+        if use is not None:
+            exc.add_note(use)
+        raise exc from None
 
 
 @dataclass_transform(
@@ -121,13 +185,22 @@ def event(
 
     .. versionadded:: 0.1.0
     """
+    if isinstance(cast("object", name), type):
+        # @event above a class, without its name: the class came as the name.
+        raise EventDefinitionError(
+            cast("type[Any]", name).__qualname__,
+            {
+                "<name>": f"@event needs the event's name: write "
+                f'@event("{_snake(cast("type[Any]", name).__name__)}") above the '
+                f"class"
+            },
+        )
     check_policy(on_error)
     names = (name, *aliases)
     for candidate in names:
-        if not isinstance(candidate, str) or not candidate.isidentifier():
-            raise EventDefinitionError(
-                str(name), {"<name>": f"{candidate!r} is not a valid event name"}
-            )
+        problem = name_problem(candidate)
+        if problem is not None:
+            raise EventDefinitionError(str(name), {"<name>": problem})
 
     def register(cls: type[T]) -> type[T]:
         with _lock:
@@ -150,6 +223,11 @@ def event(
     return register
 
 
+def _snake(name: str) -> str:
+    """``OrderPlaced`` -> ``order_placed``: a suggested event name."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+
+
 GROUPS: Final = ("browsing", "customer", "basket", "checkout", "order", "review")
 """The catalogue's groups, in the order of a customer's journey.
 
@@ -157,7 +235,7 @@ GROUPS: Final = ("browsing", "customer", "basket", "checkout", "order", "review"
 """
 
 
-def catalog(group: str | None = None) -> tuple[PayloadSpec, ...]:
+def catalogue(group: str | None = None) -> tuple[PayloadSpec, ...]:
     """Describe every registered event, grouped.
 
     Each :class:`~commerce_events.PayloadSpec` has the event's name, aliases,

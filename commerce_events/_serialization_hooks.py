@@ -15,13 +15,12 @@ from typing import Any, cast
 import attrs
 
 from . import _domain
-from .exceptions import UnknownDomainError
 
 __all__ = [
     "DECIMAL_PATTERN",
     "DEFAULT_IDENTITY_SCHEMA",
     "IdentityHooks",
-    "NoIdentity",
+    "NoIdentityError",
     "default_identity",
     "hooks_for",
     "register_identity",
@@ -31,7 +30,8 @@ __all__ = [
 _lock = threading.Lock()
 _hooks: dict[str, IdentityHooks] = {}
 
-DECIMAL_PATTERN = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
+# ASCII digits only: Python's \d (and Decimal) also take Arabic-Indic digits.
+DECIMAL_PATTERN = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
 """What a Decimal is written as (a string), in the schemas and when reading."""
 
 DEFAULT_IDENTITY_SCHEMA: Mapping[str, Any] = {"type": ["integer", "string"]}
@@ -56,7 +56,7 @@ class IdentityHooks:
 _DEFAULT = IdentityHooks(None, None, None)
 
 
-class NoIdentity(Exception):  # noqa: N818 - internal, turned into SerializationError
+class NoIdentityError(Exception):
     """Internal: a domain object has no identity to serialize."""
 
 
@@ -130,9 +130,7 @@ def register_identity(
 
     .. versionadded:: 0.1.0
     """
-    marker = _domain._known.get(domain)  # noqa: SLF001 - the domains defined so far
-    if marker is None:
-        raise UnknownDomainError(domain, tuple(_domain._known))  # noqa: SLF001
+    marker = _domain.known(domain)
     if marker.sensitive:
         msg = (
             f"the {domain!r} domain is sensitive (it may hold secrets such as "
@@ -167,7 +165,7 @@ def default_identity(value: object, domain: str) -> object:
     """The identity of a domain object when no dump hook is registered.
 
     Raises:
-        NoIdentity: The object has none (the message says what to do).
+        NoIdentityError: The object has none (the message says what to do).
     """
     if isinstance(value, (str, uuid.UUID)) or (
         isinstance(value, int) and not isinstance(value, bool)
@@ -183,7 +181,7 @@ def default_identity(value: object, domain: str) -> object:
                     f"commerce_events.serialization.register_identity("
                     f"{domain!r}, dump=...)"
                 )
-                raise NoIdentity(msg)
+                raise NoIdentityError(msg)
             continue
         return identity
     msg = (
@@ -191,7 +189,7 @@ def default_identity(value: object, domain: str) -> object:
         f"one with commerce_events.serialization.register_identity({domain!r}, "
         f"dump=...)"
     )
-    raise NoIdentity(msg)
+    raise NoIdentityError(msg)
 
 
 def _kind(value: object) -> str:

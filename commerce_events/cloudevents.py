@@ -31,7 +31,6 @@ The official ``cloudevents`` SDK (2.x) reads these envelopes:
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import uuid
 from collections.abc import Mapping
@@ -39,18 +38,26 @@ from typing import Any, Final, TypeVar, overload
 
 import attrs
 
-from . import _dispatch
 from ._context import CURRENT_EVENT, EventMetadata
+from ._delivery import Payload
+from ._limits import (
+    EVENT_NAME,
+    MAX_ATTRIBUTE_LENGTH,
+    MAX_DEPTH,
+    MAX_EVENT_NAME_LENGTH,
+    loads,
+    shown,
+    too_deep,
+)
 from ._payload import PayloadSpec
-from ._serialization_errors import EnvelopeError
-from .exceptions import UnknownEventError
-from .serialization import Unknown, _spec_for, _spec_of_payload, from_dict, to_dict
+from ._registry import payload_spec, spec_for
+from .exceptions import EnvelopeError, UnknownEventError
+from .serialization import Unknown, from_dict, to_dict
 
 __all__ = [
     "CONTENT_TYPE",
     "DEFAULT_TYPE_PREFIX",
     "SPECVERSION",
-    "EnvelopeError",
     "envelope_metadata",
     "event_type",
     "from_cloudevent",
@@ -80,15 +87,9 @@ DEFAULT_TYPE_PREFIX: Final = "commerce_events"
 CAUSATION_ATTRIBUTE: Final = "causationid"
 """The extension attribute holding the id of the event that caused this one."""
 
-_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_NAME = EVENT_NAME
 _PREFIX = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")
 _JSON_TYPE = re.compile(r"^application/([a-z0-9.+-]+\+)?json\s*(;.*)?$", re.IGNORECASE)
-
-
-def _version_of(spec: PayloadSpec) -> int:
-    # A per-event schema version may come from @event later; until then, 1.
-    version = getattr(spec, "version", 1)
-    return version if isinstance(version, int) and version > 0 else 1
 
 
 def _check_prefix(type_prefix: str) -> None:
@@ -121,8 +122,8 @@ def event_type(
     .. versionadded:: 0.1.0
     """
     _check_prefix(type_prefix)
-    spec = _spec_for(event)
-    return f"{type_prefix}.{spec.name}.v{_version_of(spec)}"
+    spec = spec_for(event)
+    return f"{type_prefix}.{spec.name}.v{spec.version}"
 
 
 def _rfc3339(time: dt.datetime) -> str:
@@ -143,7 +144,7 @@ def _subject(spec: PayloadSpec, data: Mapping[str, Any]) -> str | None:
 
 
 def to_cloudevent(
-    payload: _dispatch.Payload,
+    payload: Payload,
     /,
     *,
     source: str,
@@ -177,7 +178,10 @@ def to_cloudevent(
 
     .. versionadded:: 0.1.0
     """
-    spec = _spec_of_payload(payload)
+    spec = payload_spec(
+        payload,
+        use="to_cloudevent() takes a payload of an event registered with @event",
+    )
     if not isinstance(source, str) or not source:
         msg = f"source must be a non-empty string (a URI reference), got {source!r}"
         raise ValueError(msg)
@@ -194,7 +198,7 @@ def to_cloudevent(
         "specversion": SPECVERSION,
         "id": str(metadata.id),
         "source": source,
-        "type": f"{type_prefix}.{spec.name}.v{_version_of(spec)}",
+        "type": f"{type_prefix}.{spec.name}.v{spec.version}",
     }
     chosen = subject if subject is not None else _subject(spec, data)
     if chosen is not None:
@@ -219,9 +223,9 @@ class _Read:
 def _parse(envelope: object) -> Mapping[str, Any]:
     if isinstance(envelope, (bytes, bytearray, str)):
         try:
-            envelope = json.loads(envelope)
+            envelope = loads(envelope)
         except ValueError as exc:
-            raise EnvelopeError({"<envelope>": f"not JSON: {exc}"}) from None
+            raise EnvelopeError({"<envelope>": str(exc)}) from None
     if not isinstance(envelope, Mapping):
         raise EnvelopeError(
             {"<envelope>": f"expected a JSON object, got {type(envelope).__qualname__}"}
@@ -235,8 +239,11 @@ def _string(envelope: Mapping[str, Any], name: str, problems: dict[str, str]) ->
         problems[name] = (
             "missing (required)"
             if name not in envelope
-            else f"expected a non-empty string, got {value!r}"
+            else f"expected a non-empty string, got {shown(value)}"
         )
+        return ""
+    if len(value) > MAX_ATTRIBUTE_LENGTH:
+        problems[name] = f"longer than {MAX_ATTRIBUTE_LENGTH} characters"
         return ""
     return value
 
@@ -253,7 +260,7 @@ def _read(
         problems["specversion"] = (
             "missing (required)"
             if "specversion" not in attributes
-            else f"expected {SPECVERSION!r}, got {version!r}"
+            else f"expected {SPECVERSION!r}, got {shown(version)}"
         )
     event_id = _string(attributes, "id", problems)
     source = _string(attributes, "source", problems)
@@ -265,10 +272,13 @@ def _read(
         problems["type"] = (
             f"expected an envelope of {expected.__qualname__}, got {kind!r}"
         )
+    _check_others(attributes, problems)
     content_type = attributes.get("datacontenttype", CONTENT_TYPE)
-    if not isinstance(content_type, str) or not _JSON_TYPE.match(content_type):
+    if not isinstance(content_type, str) or not _JSON_TYPE.match(
+        content_type[:MAX_ATTRIBUTE_LENGTH]
+    ):
         problems["datacontenttype"] = (
-            f"expected JSON data ({CONTENT_TYPE!r}), got {content_type!r}"
+            f"expected JSON data ({CONTENT_TYPE!r}), got {shown(content_type)}"
         )
     data = attributes.get("data")
     if "data_base64" in attributes:
@@ -279,6 +289,8 @@ def _read(
             if "data" not in attributes
             else f"expected a JSON object, got {type(data).__qualname__}"
         )
+    elif too_deep(data, MAX_DEPTH - 1):
+        problems["data"] = f"nested deeper than {MAX_DEPTH} levels"
     time = _time(attributes, problems)
     cause = _cause(attributes, problems)
     if problems:
@@ -298,24 +310,33 @@ def _read(
 def _event_of(
     kind: str, type_prefix: str, problems: dict[str, str]
 ) -> PayloadSpec | None:
+    # Bounded before anything else: the name's length (so the "did you mean"
+    # search stays cheap) and the version's digits (int() of 5000 digits
+    # raises).
     match = re.fullmatch(
-        rf"{re.escape(type_prefix)}\.(?P<name>{_NAME})\.v(?P<version>[1-9][0-9]*)", kind
+        rf"{re.escape(type_prefix)}\.(?P<name>{_NAME})\.v(?P<version>[1-9][0-9]{{0,8}})",
+        kind,
     )
+    if match is not None and len(match["name"]) > MAX_EVENT_NAME_LENGTH:
+        problems["type"] = (
+            f"{shown(kind)}: event names are at most {MAX_EVENT_NAME_LENGTH} characters"
+        )
+        return None
     if match is None:
         problems["type"] = (
-            f"expected {type_prefix}.<event name>.v<version>, got {kind!r}"
+            f"expected {type_prefix}.<event name>.v<version>, got {shown(kind)}"
         )
         return None
     try:
-        spec = _spec_for(match["name"])
+        spec = spec_for(match["name"])
     except UnknownEventError as exc:
         problems["type"] = f"{kind!r}: {exc}"
         return None
     version = int(match["version"])
-    if version != _version_of(spec):
+    if version != spec.version:
         problems["type"] = (
             f"{kind!r}: version {version} of {spec.name!r} is not known here "
-            f"(this process has version {_version_of(spec)})"
+            f"(this process has version {spec.version})"
         )
         return None
     return spec
@@ -330,7 +351,7 @@ def _time(attributes: Mapping[str, Any], problems: dict[str, str]) -> dt.datetim
     except ValueError:
         time = None
     if time is None or time.utcoffset() is None:
-        problems["time"] = f"expected an RFC 3339 timestamp, got {raw!r}"
+        problems["time"] = f"expected an RFC 3339 timestamp, got {shown(raw)}"
         return dt.datetime.now(dt.UTC)
     return time
 
@@ -340,10 +361,43 @@ def _cause(attributes: Mapping[str, Any], problems: dict[str, str]) -> uuid.UUID
     if raw is None:
         return None
     try:
-        return uuid.UUID(raw) if isinstance(raw, str) else None
+        if isinstance(raw, str) and len(raw) <= MAX_ATTRIBUTE_LENGTH:
+            return uuid.UUID(raw)
     except ValueError:
-        problems[CAUSATION_ATTRIBUTE] = f"expected a UUID, got {raw!r}"
-        return None
+        pass
+    problems[CAUSATION_ATTRIBUTE] = f"expected a UUID, got {shown(raw)}"
+    return None
+
+
+# CloudEvents attribute names: lower-case ASCII letters and digits.
+_ATTRIBUTE_NAME: Final = re.compile(r"[a-z0-9]{1,20}")
+_CHECKED: Final = frozenset(
+    {"specversion", "id", "source", "type", "data", "data_base64", "time"}
+    | {"datacontenttype", CAUSATION_ATTRIBUTE}
+)
+
+
+def _check_others(attributes: Mapping[str, Any], problems: dict[str, str]) -> None:
+    """Every other attribute: a valid name, and a short string or a scalar."""
+    for name, value in attributes.items():
+        if name in _CHECKED:
+            continue
+        if not isinstance(name, str) or not _ATTRIBUTE_NAME.fullmatch(name):
+            problems[shown(name)] = (
+                "not a CloudEvents attribute name (lower-case letters and digits)"
+            )
+        elif name in {"subject", "dataschema"} and not isinstance(value, str):
+            problems[name] = f"expected a string, got {shown(value)}"
+        elif isinstance(value, str) and len(value) > MAX_ATTRIBUTE_LENGTH:
+            problems[name] = f"longer than {MAX_ATTRIBUTE_LENGTH} characters"
+        elif not isinstance(value, (str, bool, int)) or (
+            isinstance(value, int) and value.bit_length() > 63  # noqa: PLR2004
+        ):
+            problems[name] = (
+                f"expected a string, a boolean or an integer, got {shown(value)}"
+            )
+        if len(problems) > 20:  # noqa: PLR2004 - enough to say what is wrong
+            return
 
 
 @overload

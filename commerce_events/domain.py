@@ -2,9 +2,10 @@
 
 Payload fields such as ``product`` or ``order`` hold the application's own
 objects. Until their classes are declared, any non-``None`` object is accepted;
-after ``declare_domain_classes(product=myshop.Product)`` validation also checks
-``isinstance``. The aliases below (``Product``, ``User``, ...) are what the
-built-in catalogue annotates its fields with; custom events can use them too,
+after ``commerce_events.declare_domain_classes(product=myshop.Product)``,
+validation also checks ``isinstance``. The aliases below (``Product``,
+``User``, ...) are what the built-in catalogue annotates its fields with;
+custom events can use them too,
 or define new domains with :class:`Domain`::
 
     Customer = Annotated[Any, Domain("customer", "A loyalty-scheme member.")]
@@ -28,7 +29,6 @@ from ._domain import (
     View,
     Voucher,
     Wishlist,
-    declare_domain_classes,
     domain_classes,
 )
 
@@ -46,6 +46,5 @@ __all__ = [
     "View",
     "Voucher",
     "Wishlist",
-    "declare_domain_classes",
     "domain_classes",
 ]

@@ -15,16 +15,22 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Self
 
+from attrs.exceptions import FrozenInstanceError
+
+from ._limits import MAX_EVENT_NAME_LENGTH, shown
+
 __all__ = [
     "AsyncDeliveryError",
     "CommerceEventsError",
     "DeliveryError",
+    "DeliveryInProgressError",
     "DomainClassError",
     "DuplicateEventError",
     "EnvelopeError",
     "EventDefinitionError",
     "EventRecursionError",
     "ForwardingError",
+    "FrozenPayloadError",
     "NotAPayloadError",
     "PayloadError",
     "SerializationError",
@@ -117,6 +123,42 @@ class NotAPayloadError(CommerceEventsError, TypeError):
         return (type(self), (self.value, self.args[0]))
 
 
+class FrozenPayloadError(CommerceEventsError, FrozenInstanceError):
+    """A payload's field was assigned or deleted: payloads are immutable.
+
+    Every subscriber sees the same payload, so none may change it; build a new
+    one with :func:`attrs.evolve` instead. It is an attrs
+    :class:`~attrs.exceptions.FrozenInstanceError` (an :class:`AttributeError`).
+
+    Attributes:
+        event: The name of the event.
+        payload_type: The payload class.
+        field: The name that was assigned or deleted.
+
+    .. versionadded:: 0.1.0
+    """
+
+    event: str
+    payload_type: type[Any]
+    field: str
+
+    def __init__(self, event: str, payload_type: type[Any], field: str) -> None:
+        self.event = event
+        self.payload_type = payload_type
+        self.field = field
+        msg = (
+            f"{payload_type.__name__} ({event!r}) is frozen: cannot change "
+            f"{field!r}; build a new payload with attrs.evolve(payload, "
+            f"{field}=...)"
+        )
+        # FrozenInstanceError's __init__ takes no message: ours replaces it.
+        AttributeError.__init__(self, msg)
+        self.msg = msg
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.event, self.payload_type, self.field))
+
+
 class UnknownEventError(CommerceEventsError, LookupError):
     """No event is registered under this name.
 
@@ -136,8 +178,14 @@ class UnknownEventError(CommerceEventsError, LookupError):
     def __init__(self, event: str, known: Sequence[str] = ()) -> None:
         self.event = event
         self.known = tuple(sorted(known))
-        msg = f"no event is registered as {event!r}"
-        close = [name for name in self.known if _similar(event, name)]
+        msg = f"no event is registered as {shown(event)}"
+        # A hostile name (megabytes long) must not cost seconds of similarity
+        # scores: no name longer than the longest allowed is a typo of one.
+        close = (
+            [name for name in self.known if _similar(event, name)]
+            if isinstance(event, str) and len(event) <= MAX_EVENT_NAME_LENGTH
+            else []
+        )
         if close:
             msg += f"; did you mean {', '.join(map(repr, close))}?"
         super().__init__(msg)
@@ -457,6 +505,36 @@ class ForwardingError(CommerceEventsError, RuntimeError):
             type(self),
             (self.event, self.event_id, self.destination, self.reason),
         )
+
+
+class DeliveryInProgressError(CommerceEventsError, RuntimeError):
+    """Another consumer is delivering this event right now: try again later.
+
+    Raised by :func:`~commerce_events.forwarding.consume_envelope` when its
+    shared store of seen ids (such as
+    :class:`~commerce_events.forwarding.redis.RedisSeenIds`) says another
+    consumer took the event and has neither finished nor given up. The Redis
+    consumer leaves the entry pending; a Celery task retries.
+
+    Attributes:
+        event: The name of the event.
+        event_id: The id of the emit.
+
+    .. versionadded:: 0.2.0
+    """
+
+    event: str
+    event_id: uuid.UUID
+
+    def __init__(self, event: str, event_id: uuid.UUID) -> None:
+        self.event = event
+        self.event_id = event_id
+        super().__init__(
+            f"{event!r} (id {event_id}) is being delivered by another consumer"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.event, self.event_id))
 
 
 def _listed(problems: Mapping[str, str]) -> str:

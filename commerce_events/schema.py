@@ -29,40 +29,44 @@ version are reported as compatible. This module needs no extra.
 
 from __future__ import annotations
 
-import argparse
-import collections.abc as cabc
 import datetime as dt
 import enum
-import importlib
 import json
 import math
-import operator
-import sys
-import types
 import typing
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, Final, Literal, TextIO, get_args, get_origin
+from typing import Any, Final, get_args, get_origin
 
-import attr.validators
+import annotated_types as at
 import attrs
 
-from ._checks import UnsupportedAnnotation, compile_check
+from ._annotations import (
+    Constraints,
+    Container,
+    bound_value,
+    constraints,
+    container_of,
+    is_literal,
+    is_none,
+    is_union,
+    repeated_item,
+    unwrap,
+)
+from ._checks import UnsupportedAnnotationError, compile_check
 from ._domain import Domain
-from ._payload import FieldSpec, PayloadSpec
-from ._registry import catalog, namespace
-from ._serialization_errors import SerializationError
+from ._payload import FieldSpec
+from ._registry import catalogue, spec_for
 from ._serialization_hooks import DECIMAL_PATTERN, DEFAULT_IDENTITY_SCHEMA, hooks_for
+from .exceptions import SerializationError
 
 __all__ = [
     "DIALECT",
     "SchemaChange",
-    "add_schema_parser",
-    "catalog_schema",
+    "catalogue_schema",
     "compare_schemas",
     "json_schema",
-    "main_schema",
 ]
 
 DIALECT: Final = "https://json-schema.org/draft/2020-12/schema"
@@ -78,20 +82,6 @@ FORMAT_VERSION: Final = 1
 """The version of the export's layout."""
 
 
-_NoneType = type(None)
-_UNIQUE = (set, frozenset, cabc.Set, cabc.MutableSet)
-_ARRAYS = (
-    list,
-    tuple,
-    *_UNIQUE,
-    cabc.Sequence,
-    cabc.MutableSequence,
-    cabc.Collection,
-    cabc.Iterable,
-)
-_OBJECTS = (dict, cabc.Mapping, cabc.MutableMapping)
-
-
 class _UnsupportedError(Exception):
     def __init__(self, path: str, reason: str) -> None:
         super().__init__(path, reason)
@@ -100,19 +90,6 @@ class _UnsupportedError(Exception):
 
 
 # -- schemas ------------------------------------------------------------------------
-
-
-def _spec_for(event: str | type[Any]) -> PayloadSpec:
-    if isinstance(event, str):
-        return namespace[event].spec
-    from ._dispatch import signal_for_type
-
-    return signal_for_type(event).spec
-
-
-def _version_of(spec: PayloadSpec) -> int:
-    version = getattr(spec, "version", 1)
-    return version if isinstance(version, int) and version > 0 else 1
 
 
 def json_schema(event: str | type[Any], /) -> dict[str, Any]:
@@ -139,7 +116,7 @@ def json_schema(event: str | type[Any], /) -> dict[str, Any]:
 
     .. versionadded:: 0.1.0
     """
-    spec = _spec_for(event)
+    spec = spec_for(event)
     properties: dict[str, Any] = {}
     required: list[str] = []
     problems: dict[str, str] = {}
@@ -164,7 +141,7 @@ def json_schema(event: str | type[Any], /) -> dict[str, Any]:
     schema["required"] = required
     schema[EXTENSION] = {
         "event": spec.name,
-        "version": _version_of(spec),
+        "version": spec.version,
         "aliases": list(spec.aliases),
     }
     return schema
@@ -180,7 +157,7 @@ def _field_schema(fs: FieldSpec, attribute: attrs.Attribute[Any]) -> dict[str, A
     schema = _schema_of(fs.annotation, fs.name, ())
     try:
         admits_none = compile_check(fs.annotation, 0).none_ok
-    except UnsupportedAnnotation:  # pragma: no cover - refused when defined
+    except UnsupportedAnnotationError:  # pragma: no cover - refused when defined
         admits_none = True
     if fs.none_ok and not admits_none:
         schema = {"anyOf": [schema, {"type": "null"}]}
@@ -205,25 +182,29 @@ def _schema_of(tp: Any, path: str, seen: tuple[type[Any], ...]) -> dict[str, Any
     """The JSON Schema of the values of annotation *tp* (as serialized)."""
     origin = get_origin(tp)
     if origin is typing.Annotated:
-        base, *meta = get_args(tp)
-        domain = next((m for m in meta if isinstance(m, Domain)), None)
-        if domain is None:
-            return _schema_of(base, path, seen)
-        return _domain_schema(domain, base, path, seen)
+        unwrapped = unwrap(tp)
+        if unwrapped.domain is not None:
+            return _domain_schema(unwrapped.domain, unwrapped.base, path, seen)
+        described = _schema_of(unwrapped.base, path, seen)
+        if not unwrapped.bounds:
+            return described
+        bounds = constraints(None, unwrapped.bounds)
+        return {**described, **_constraint_keywords(bounds, described)}
     if tp is Any or tp is object:
         return {}
-    if tp is None or tp is _NoneType:
+    if is_none(tp):
         return {"type": "null"}
-    if origin is typing.Union or origin is types.UnionType:
+    if is_union(tp):
         return {"anyOf": [_schema_of(m, path, seen) for m in get_args(tp)]}
-    if origin is Literal:
+    if is_literal(tp):
         values = [v.value if isinstance(v, enum.Enum) else v for v in get_args(tp)]
         if not all(_is_json_scalar(v) for v in values):
             raise _UnsupportedError(path, f"{tp!r} has values that are not JSON")
         return {"enum": values}
-    if (origin or tp) in _ARRAYS:
-        return _array_schema(tp, path, seen)
-    if (origin or tp) in _OBJECTS:
+    container = container_of(tp)
+    if container is not None and container.json == "array":
+        return _array_schema(tp, container, path, seen)
+    if container is not None:
         return _object_schema(tp, path, seen)
     if origin is not None:
         raise _UnsupportedError(path, f"cannot serialize {_name(tp)}")
@@ -290,17 +271,12 @@ def _attrs_schema(
     return schema
 
 
-def _array_schema(tp: Any, path: str, seen: tuple[type[Any], ...]) -> dict[str, Any]:
-    origin = get_origin(tp) or tp
+def _array_schema(
+    tp: Any, container: Container, path: str, seen: tuple[type[Any], ...]
+) -> dict[str, Any]:
     args = get_args(tp)
     schema: dict[str, Any] = {"type": "array"}
-    if (
-        origin is tuple
-        and get_origin(tp) is tuple
-        and not (
-            len(args) == 2 and args[1] is Ellipsis  # noqa: PLR2004 - tuple[X, ...]
-        )
-    ):
+    if get_origin(tp) is tuple and repeated_item(tp) is None:
         items = [_schema_of(a, f"{path}[{i}]", seen) for i, a in enumerate(args)]
         if items:
             schema["prefixItems"] = items
@@ -308,7 +284,7 @@ def _array_schema(tp: Any, path: str, seen: tuple[type[Any], ...]) -> dict[str, 
         return schema
     if args:
         schema["items"] = _schema_of(args[0], f"{path}[]", seen)
-    if origin in _UNIQUE:
+    if container.unique:
         schema["uniqueItems"] = True
     return schema
 
@@ -356,73 +332,62 @@ def _name(tp: Any) -> str:
     return tp.__qualname__ if isinstance(tp, type) else repr(tp).replace("typing.", "")
 
 
-# attrs' validator classes are private; if they move, schemas only lose bounds.
-_AND = getattr(attr.validators, "_AndValidator", None)
-_OPTIONAL = getattr(attr.validators, "_OptionalValidator", None)
-_IN = getattr(attr.validators, "_InValidator", None)
-_NUMBER = getattr(attr.validators, "_NumberValidator", None)
-_MIN_LEN = getattr(attr.validators, "_MinLengthValidator", None)
-_MAX_LEN = getattr(attr.validators, "_MaxLengthValidator", None)
-_MATCHES = getattr(attr.validators, "_MatchesReValidator", None)
-_BOUNDS: Mapping[Any, str] = {
-    operator.gt: "exclusiveMinimum",
-    operator.ge: "minimum",
-    operator.lt: "exclusiveMaximum",
-    operator.le: "maximum",
-    ">": "exclusiveMinimum",
-    ">=": "minimum",
-    "<": "exclusiveMaximum",
-    "<=": "maximum",
+_BOUND_KEYWORDS: Mapping[type[Any], tuple[str, str]] = {
+    at.Gt: ("exclusiveMinimum", "gt"),
+    at.Ge: ("minimum", "ge"),
+    at.Lt: ("exclusiveMaximum", "lt"),
+    at.Le: ("maximum", "le"),
 }
 
 
 def _validator_keywords(validator: Any, schema: Mapping[str, Any]) -> dict[str, Any]:
     """What the common attrs validators say, as JSON Schema keywords."""
+    return _constraint_keywords(constraints(validator), schema)
+
+
+def _constraint_keywords(
+    found: Constraints, schema: Mapping[str, Any]
+) -> dict[str, Any]:
+    """:class:`Constraints` as the JSON Schema keywords that apply to *schema*."""
     kinds = _json_types(schema)
-    found: dict[str, Any] = {}
-
-    def visit(v: Any) -> None:
-        kind = type(v)
-        if kind is _AND:
-            for inner in getattr(v, "_validators", ()):
-                visit(inner)
-        elif kind is _OPTIONAL:
-            visit(v.validator)
-        elif kind is _NUMBER and kinds & {"integer", "number"}:
-            keyword = _BOUNDS.get(getattr(v, "compare_op", None)) or _BOUNDS.get(
-                getattr(v, "compare_func", None)
+    keywords: dict[str, Any] = {}
+    if kinds & {"integer", "number"}:
+        for bound in (found.lower, found.upper):
+            if bound is None:
+                continue
+            keyword, _ = _BOUND_KEYWORDS[type(bound)]
+            value = bound_value(bound)
+            if type(value) in (int, float) and math.isfinite(value):
+                keywords[keyword] = value
+    options = found.options
+    if (
+        options is not None
+        and found.exhaustive
+        and all(_is_json_scalar(o) and not isinstance(o, enum.Enum) for o in options)
+    ):
+        keywords["enum"] = sorted(options, key=repr)
+    sizes = (
+        ("min", None if found.min_len is None else found.min_len.min_length),
+        ("max", None if found.max_len is None else found.max_len.max_length),
+    )
+    for side, size in sizes:
+        if size is None:
+            continue
+        if "string" in kinds:
+            keywords[f"{side}Length"] = size
+        elif "array" in kinds:
+            keywords[f"{side}Items"] = size
+    if found.pattern is not None and "string" in kinds:
+        pattern = found.pattern.pattern
+        if isinstance(pattern, str):
+            keywords["pattern"] = (
+                f"^(?:{pattern})$"
+                if found.match == "fullmatch"
+                else f"^(?:{pattern})"
+                if found.match == "match"
+                else pattern
             )
-            bound = v.bound
-            if keyword and type(bound) in (int, float) and math.isfinite(bound):
-                found[keyword] = bound
-        elif kind is _IN:
-            options = getattr(v, "_original_options", v.options)
-            if isinstance(options, (list, tuple, set, frozenset)) and all(
-                _is_json_scalar(o) and not isinstance(o, enum.Enum) for o in options
-            ):
-                found["enum"] = sorted(options, key=repr)
-        elif kind in (_MIN_LEN, _MAX_LEN):
-            bound = v.min_length if kind is _MIN_LEN else v.max_length
-            side = "min" if kind is _MIN_LEN else "max"
-            if "string" in kinds:
-                found[f"{side}Length"] = bound
-            elif "array" in kinds:
-                found[f"{side}Items"] = bound
-        elif kind is _MATCHES and "string" in kinds:
-            pattern = v.pattern.pattern
-            if isinstance(pattern, str):
-                how = getattr(v.match_func, "__name__", "")
-                found["pattern"] = (
-                    f"^(?:{pattern})$"
-                    if how == "fullmatch"
-                    else f"^(?:{pattern})"
-                    if how == "match"
-                    else pattern
-                )
-
-    if validator is not None:
-        visit(validator)
-    return found
+    return keywords
 
 
 def _json_types(schema: Mapping[str, Any]) -> set[str]:
@@ -437,7 +402,7 @@ def _json_types(schema: Mapping[str, Any]) -> set[str]:
     return kinds
 
 
-def catalog_schema(events: Iterable[str | type[Any]] | None = None) -> dict[str, Any]:
+def catalogue_schema(events: Iterable[str | type[Any]] | None = None) -> dict[str, Any]:
     """Return one JSON Schema document describing every event (or *events*).
 
     Each event's schema (see :func:`json_schema`) is under ``$defs``, keyed by
@@ -448,7 +413,7 @@ def catalog_schema(events: Iterable[str | type[Any]] | None = None) -> dict[str,
 
     .. versionadded:: 0.1.0
     """
-    specs = catalog() if events is None else tuple(_spec_for(e) for e in events)
+    specs = catalogue() if events is None else tuple(spec_for(e) for e in events)
     return _document({spec.name: json_schema(spec.payload_type) for spec in specs})
 
 
@@ -504,7 +469,7 @@ _IGNORED = frozenset({"title", "description", "default", "examples", EXTENSION})
 def compare_schemas(
     old: Mapping[str, Any], new: Mapping[str, Any]
 ) -> list[SchemaChange]:
-    """List what changed between two exports (:func:`catalog_schema` output).
+    """List what changed between two exports (:func:`catalogue_schema` output).
 
     Breaking changes are those the module documentation lists; documentation
     and defaults are ignored.
@@ -776,12 +741,12 @@ def _bound(schema: Mapping[str, Any], keywords: Any, *, lower: bool) -> Any:
         value = schema.get(keyword)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             candidate = (value, exclusive)
-            if best is None or _tighter(candidate, best, lower):
+            if best is None or _tighter(candidate, best, lower=lower):
                 best = candidate
     return best
 
 
-def _tighter(a: tuple[float, bool], b: tuple[float, bool], lower: bool) -> bool:  # noqa: FBT001
+def _tighter(a: tuple[float, bool], b: tuple[float, bool], *, lower: bool) -> bool:
     if a[0] != b[0]:
         return a[0] > b[0] if lower else a[0] < b[0]
     return a[1] and not b[1]
@@ -796,9 +761,13 @@ def _compare_bounds(
     for keywords, lower, word in ((_LOWER, True, "lower"), (_UPPER, False, "upper")):
         before = _bound(old, keywords, lower=lower)
         after = _bound(new, keywords, lower=lower)
-        if after is not None and (before is None or _tighter(after, before, lower)):
-            narrowed(f"{word} bound now {_show_bound(after, lower)}")
-        elif before is not None and (after is None or _tighter(before, after, lower)):
+        if after is not None and (
+            before is None or _tighter(after, before, lower=lower)
+        ):
+            narrowed(f"{word} bound now {_show_bound(after, lower=lower)}")
+        elif before is not None and (
+            after is None or _tighter(before, after, lower=lower)
+        ):
             widened(f"{word} bound relaxed")
     for keyword, is_min in (
         ("minLength", True),
@@ -813,7 +782,7 @@ def _compare_bounds(
             narrowed(f"{keyword} now {after}")
 
 
-def _show_bound(bound: tuple[float, bool], lower: bool) -> str:  # noqa: FBT001
+def _show_bound(bound: tuple[float, bool], *, lower: bool) -> str:
     sign = (">" if bound[1] else ">=") if lower else ("<" if bound[1] else "<=")
     return f"{sign} {bound[0]}"
 
@@ -918,118 +887,3 @@ def _compare_objects(
             f"{path}{{key}}",
             changes,
         )
-
-
-# -- the command line -------------------------------------------------------------
-
-
-def add_schema_parser(subparsers: Any) -> argparse.ArgumentParser:
-    """Add the ``schema`` command to ``python -m commerce_events``.
-
-    Args:
-        subparsers: What :meth:`argparse.ArgumentParser.add_subparsers`
-            returned.
-
-    Returns:
-        The command's parser; its ``handler`` default is :func:`main_schema`.
-
-    .. versionadded:: 0.1.0
-    """
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "schema",
-        help="export the JSON Schemas of the events, or check them for breaking "
-        "changes",
-        description=(
-            "Print the JSON Schema of every event's data (the contract other "
-            "services consume), or compare it with a saved export and fail on "
-            "breaking changes."
-        ),
-    )
-    parser.add_argument(
-        "--import",
-        dest="modules",
-        action="append",
-        default=[],
-        metavar="MODULE",
-        help="import MODULE first (to include the custom events it defines)",
-    )
-    parser.add_argument(
-        "--event",
-        dest="events",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="only this event (repeat for several)",
-    )
-    parser.add_argument(
-        "-o",
-        "--output",
-        metavar="FILE",
-        help="write the export to FILE instead of standard output",
-    )
-    parser.add_argument(
-        "--check",
-        metavar="SAVED",
-        help="compare with the export saved in SAVED; exit status 1 on breaking "
-        "changes",
-    )
-    parser.set_defaults(handler=main_schema)
-    return parser
-
-
-def main_schema(
-    args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None
-) -> int:
-    """Run ``python -m commerce_events schema``; return the exit status.
-
-    Events with a field that has no JSON form are left out of the export, with
-    a warning on *err*: they stay in-process events.
-
-    Returns:
-        0; with ``--check``, 1 if there are breaking changes, 2 if the saved
-        export cannot be read.
-
-    .. versionadded:: 0.1.0
-    """
-    stdout = out if out is not None else sys.stdout
-    stderr = err if err is not None else sys.stderr
-    for module in args.modules:
-        importlib.import_module(module)
-    specs = tuple(_spec_for(name) for name in args.events) if args.events else catalog()
-    schemas: dict[str, Any] = {}
-    for spec in specs:
-        try:
-            schemas[spec.name] = json_schema(spec.payload_type)
-        except SerializationError as exc:
-            stderr.write(f"warning: {spec.name} left out: {exc}\n")
-    current = _document(schemas)
-    if args.check is not None:
-        return _check(args.check, current, stdout, stderr)
-    text = json.dumps(current, indent=2, ensure_ascii=False) + "\n"
-    if args.output is not None:
-        with open(args.output, "w", encoding="utf-8") as file:
-            file.write(text)
-    else:
-        stdout.write(text)
-    return 0
-
-
-def _check(
-    saved_path: str, current: Mapping[str, Any], out: TextIO, err: TextIO
-) -> int:
-    try:
-        with open(saved_path, encoding="utf-8") as file:
-            saved = json.load(file)
-        changes = compare_schemas(saved, current)
-    except (OSError, ValueError) as exc:
-        err.write(f"error: cannot check against {saved_path}: {exc}\n")
-        return 2
-    for change in changes:
-        out.write(f"{change}\n")
-    breaking = sum(change.breaking for change in changes)
-    if breaking:
-        noun = "change" if breaking == 1 else "changes"
-        out.write(f"{breaking} breaking {noun} (compared with {saved_path})\n")
-        return 1
-    out.write(f"no breaking changes (compared with {saved_path})\n")
-    return 0

@@ -55,7 +55,6 @@ import json
 import math
 import re
 import types
-import typing
 import uuid
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
@@ -78,24 +77,33 @@ from cattrs.errors import (
     IterableValidationError,
 )
 
-from . import _dispatch, _registry
-from ._checks import UnsupportedAnnotation, compile_check
+from ._annotations import (
+    CONTAINERS,
+    article,
+    container_of,
+    is_literal,
+    is_union,
+    members,
+    repeated_item,
+    unwrap,
+)
+from ._checks import UnsupportedAnnotationError, compile_check
+from ._delivery import Payload
 from ._domain import Domain
-from ._payload import PayloadSpec
-from ._serialization_errors import SerializationError
+from ._limits import MAX_DEPTH, too_deep
+from ._payload import FieldSpec, PayloadSpec
+from ._registry import payload_spec, spec_for
 from ._serialization_hooks import (
     DECIMAL_PATTERN,
-    NoIdentity,
+    NoIdentityError,
     default_identity,
     hooks_for,
     register_identity,
     reset_identities,
 )
-from ._subscriptions import ROUTES
-from .exceptions import NotAPayloadError, PayloadError
+from .exceptions import PayloadError, SerializationError
 
 __all__ = [
-    "SerializationError",
     "Unknown",
     "from_dict",
     "register_identity",
@@ -116,8 +124,6 @@ forwarded events ignore them.
 .. versionadded:: 0.1.0
 """
 
-_NoneType = type(None)
-
 
 class _InvalidError(ValueError):
     """Internal: a value does not fit its annotation; ``str()`` says why."""
@@ -132,10 +138,6 @@ def _got(value: object) -> str:
     return f"{_short(value)} ({type(value).__qualname__})"
 
 
-def _article(name: str) -> str:
-    return f"an {name}" if name[:1] in "aeiou" else f"a {name}"
-
-
 # -- scalars -------------------------------------------------------------------------
 
 # What the JSON Schema export promises for these strings, enforced when reading.
@@ -148,6 +150,8 @@ DATETIME_PATTERN = (
 )
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 _DECIMAL = re.compile(DECIMAL_PATTERN)
+_MAX_DECIMAL_LENGTH = 100  # characters: far beyond any amount, cheap to refuse
+_MAX_IDENTITY_LENGTH = 4096  # characters of an identity read without a load hook
 _UUID = re.compile(UUID_PATTERN)
 _DATETIME = re.compile(DATETIME_PATTERN)
 _DATE = re.compile(DATE_PATTERN)
@@ -259,7 +263,11 @@ def _load_bool(value: object, _: object) -> bool:
 
 
 def _load_decimal(value: object, _: object) -> Decimal:
-    if type(value) is not str or not _DECIMAL.match(value):
+    if (
+        type(value) is not str
+        or len(value) > _MAX_DECIMAL_LENGTH
+        or not _DECIMAL.fullmatch(value)
+    ):
         msg = (
             f"expected a decimal number as a string (such as '19.90'), got "
             f"{_got(value)}"
@@ -353,47 +361,30 @@ def _is_enum(tp: Any) -> bool:
 # -- annotations -----------------------------------------------------------------------
 
 
-def _domain_of(tp: Any) -> tuple[Any, Domain] | None:
-    """``(base type, marker)`` for ``Annotated[base, Domain(...)]``, else None."""
-    if get_origin(tp) is not typing.Annotated:
-        return None
-    base, *meta = get_args(tp)
-    for item in meta:
-        if isinstance(item, Domain):
-            return base, item
-    return None
+def _has_domain(tp: Any) -> bool:
+    return unwrap(tp).domain is not None
 
 
-def _is_union(tp: Any) -> bool:
-    origin = get_origin(tp)
-    return origin is typing.Union or origin is types.UnionType
-
-
-def _is_literal(tp: Any) -> bool:
-    return get_origin(tp) is Literal
-
-
-_ARRAYS: dict[Any, Callable[[list[Any]], Any]] = {
-    list: list,
-    tuple: tuple,
-    set: set,
-    frozenset: frozenset,
-    cabc.MutableSequence: list,
-    cabc.Sequence: tuple,
-    cabc.Collection: tuple,
-    cabc.Iterable: tuple,
-    cabc.MutableSet: set,
-    cabc.Set: frozenset,
-}
-_OBJECTS = (dict, cabc.Mapping, cabc.MutableMapping)
+def _domain_and_base(tp: Any) -> tuple[Any, Domain]:
+    unwrapped = unwrap(tp)
+    if unwrapped.domain is None:  # pragma: no cover - _has_domain said so
+        raise TypeError(tp)
+    return unwrapped.base, unwrapped.domain
 
 
 def _is_array(tp: Any) -> bool:
-    return (get_origin(tp) or tp) in _ARRAYS and not isinstance(tp, str)
+    container = container_of(tp)
+    return container is not None and container.json == "array"
 
 
 def _is_set(tp: Any) -> bool:
-    return (get_origin(tp) or tp) in (set, frozenset, cabc.Set, cabc.MutableSet)
+    container = container_of(tp)
+    return container is not None and container.unique
+
+
+def _is_object(tp: Any) -> bool:
+    container = container_of(tp)
+    return container is not None and container.json == "object"
 
 
 def _set_dump(conv: cattrs.Converter, tp: Any) -> Callable[[Any], Any]:
@@ -425,10 +416,6 @@ def _sort_key(value: Any) -> tuple[int, Any, str]:
         return (4, 0, repr(value))
 
 
-def _is_object(tp: Any) -> bool:
-    return (get_origin(tp) or tp) in _OBJECTS
-
-
 def _is_nested_class(tp: Any) -> bool:
     return isinstance(tp, type) and attrs.has(tp)
 
@@ -436,7 +423,7 @@ def _is_nested_class(tp: Any) -> bool:
 def _expect(tp: Any) -> str:
     try:
         return compile_check(tp, 0).expect
-    except UnsupportedAnnotation:
+    except UnsupportedAnnotationError:
         return repr(tp).replace("typing.", "")
 
 
@@ -473,17 +460,13 @@ def _make_converter(*, forbid_extra_keys: bool) -> cattrs.Converter:
         _is_object, lambda t: _object_first(conv.gen_structure_mapping(_as_dict(t)))
     )
     conv.register_structure_hook_factory(_is_array, lambda t: _array_hook(conv, t))
-    conv.register_structure_hook_factory(_is_literal, _literal_hook)
-    conv.register_unstructure_hook_factory(_is_literal, lambda t: _dump_literal)
+    conv.register_structure_hook_factory(is_literal, _literal_hook)
+    conv.register_unstructure_hook_factory(is_literal, lambda t: _dump_literal)
     conv.register_unstructure_hook_factory(_is_set, lambda t: _set_dump(conv, t))
-    conv.register_structure_hook_factory(_is_union, lambda t: _union_load(conv, t))
-    conv.register_unstructure_hook_factory(_is_union, lambda t: _union_dump(conv, t))
-    conv.register_structure_hook_factory(
-        lambda t: _domain_of(t) is not None, lambda t: _domain_load(conv, t)
-    )
-    conv.register_unstructure_hook_factory(
-        lambda t: _domain_of(t) is not None, lambda t: _domain_dump(conv, t)
-    )
+    conv.register_structure_hook_factory(is_union, lambda t: _union_load(conv, t))
+    conv.register_unstructure_hook_factory(is_union, lambda t: _union_dump(conv, t))
+    conv.register_structure_hook_factory(_has_domain, lambda t: _domain_load(conv, t))
+    conv.register_unstructure_hook_factory(_has_domain, lambda t: _domain_dump(conv, t))
     return conv
 
 
@@ -503,18 +486,12 @@ def _object_first(hook: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
 
 
 def _array_hook(conv: cattrs.Converter, tp: Any) -> Callable[[Any, Any], Any]:
-    origin = get_origin(tp) or tp
+    container = container_of(tp) or CONTAINERS[list]  # _is_array said it is one
     args = get_args(tp)
     inner: Any
-    if (
-        origin is tuple
-        and get_origin(tp) is tuple
-        and not (
-            len(args) == 2 and args[1] is Ellipsis  # noqa: PLR2004 - tuple[X, ...]
-        )
-    ):
+    if get_origin(tp) is tuple and repeated_item(tp) is None:
         inner = conv.gen_structure_hetero_tuple(tp)  # tuple[X, Y], tuple[()]
-    elif origin is tuple:
+    elif container.runtime is tuple:
         item = args[0] if args else Any
         inner = homogenous_tuple_structure_factory(
             cast("Any", types.GenericAlias(tuple, (item, ...))), conv
@@ -524,7 +501,7 @@ def _array_hook(conv: cattrs.Converter, tp: Any) -> Callable[[Any, Any], Any]:
         as_list = list_structure_factory(
             cast("Any", types.GenericAlias(list, (item,))), conv
         )
-        make = _ARRAYS[origin]
+        make = container.concrete
 
         def as_collection(value: Any, _: Any) -> Any:
             return make(as_list(value, list))
@@ -566,9 +543,7 @@ def _dump_literal(value: object) -> object:
 
 
 def _union_load(conv: cattrs.Converter, tp: Any) -> Callable[[Any, Any], Any]:
-    members = get_args(tp)
-    none_ok = any(m is None or m is _NoneType for m in members)
-    real = [m for m in members if m is not None and m is not _NoneType]
+    real, none_ok = members(tp)
     expect = _expect(tp)
 
     if len(real) == 1:
@@ -605,7 +580,7 @@ def _union_load(conv: cattrs.Converter, tp: Any) -> Callable[[Any, Any], Any]:
 
 
 def _union_dump(conv: cattrs.Converter, tp: Any) -> Callable[[Any], Any]:
-    real = [m for m in get_args(tp) if m is not None and m is not _NoneType]
+    real, _ = members(tp)
     if len(real) == 1:
         hook = conv.get_unstructure_hook(real[0])
         return lambda value: None if value is None else hook(value)
@@ -619,7 +594,7 @@ def _union_dump(conv: cattrs.Converter, tp: Any) -> Callable[[Any], Any]:
             # classes may change, so they are compiled per call.
             try:
                 fits = compile_check(member, 0).accepts(value)
-            except UnsupportedAnnotation:
+            except UnsupportedAnnotationError:
                 fits = True
             if fits:
                 return conv.unstructure(value, unstructure_as=member)
@@ -630,14 +605,12 @@ def _union_dump(conv: cattrs.Converter, tp: Any) -> Callable[[Any], Any]:
 
 
 def _domain_dump(conv: cattrs.Converter, tp: Any) -> Callable[[Any], Any]:
-    found = _domain_of(tp)
-    assert found is not None  # noqa: S101 - the predicate said so
-    base, domain = found
+    base, domain = _domain_and_base(tp)
     plain = base is Any or base is object
 
     def dump(value: object) -> Any:
         if value is None:
-            msg = f"must not be None (expected {_article(domain.name)})"
+            msg = f"must not be None (expected {article(domain.name)})"
             raise _InvalidError(msg)
         hooks = hooks_for(domain.name)
         if hooks.dump is not None:
@@ -648,7 +621,7 @@ def _domain_dump(conv: cattrs.Converter, tp: Any) -> Callable[[Any], Any]:
         else:
             try:
                 identity = default_identity(value, domain.name)
-            except NoIdentity as exc:
+            except NoIdentityError as exc:
                 raise _InvalidError(str(exc)) from None
         return conv.unstructure(identity)
 
@@ -656,14 +629,12 @@ def _domain_dump(conv: cattrs.Converter, tp: Any) -> Callable[[Any], Any]:
 
 
 def _domain_load(conv: cattrs.Converter, tp: Any) -> Callable[[Any, Any], Any]:
-    found = _domain_of(tp)
-    assert found is not None  # noqa: S101 - the predicate said so
-    base, domain = found
+    base, domain = _domain_and_base(tp)
     plain = base is Any or base is object
 
     def load(value: object, _: object) -> Any:
         if value is None:
-            msg = f"must not be None (expected {_article(domain.name)})"
+            msg = f"must not be None (expected {article(domain.name)})"
             raise _InvalidError(msg)
         hooks = hooks_for(domain.name)
         if hooks.load is not None:
@@ -671,12 +642,28 @@ def _domain_load(conv: cattrs.Converter, tp: Any) -> Callable[[Any, Any], Any]:
                 return hooks.load(value)
             except Exception as exc:  # reported for the field
                 msg = (
-                    f"cannot load {_article(domain.name)} from {_short(value)}: "
+                    f"cannot load {article(domain.name)} from {_short(value)}: "
                     f"{type(exc).__name__}: {exc}"
                 )
                 raise _InvalidError(msg) from exc
         if plain:
-            return value  # without a load hook, the field gets the identity
+            # Without a load hook, the field gets the identity: exactly what
+            # the exported schema says it is (schema.py's _domain_schema).
+            if (
+                hooks.schema is None
+                and hooks.dump is None
+                and (
+                    not isinstance(value, (int, str))
+                    or isinstance(value, bool)
+                    or len(str(value)) > _MAX_IDENTITY_LENGTH
+                )
+            ):
+                msg = (
+                    f"expected the identity of {article(domain.name)} (an "
+                    f"integer or a string), got {_got(value)}"
+                )
+                raise _InvalidError(msg)
+            return value
         return conv.structure(value, base)
 
     return load
@@ -689,7 +676,7 @@ _tolerant = _make_converter(forbid_extra_keys=False)
 # -- JSON data -------------------------------------------------------------------
 
 
-class _NotJSON(Exception):  # noqa: N818 - internal
+class _NotJSONError(Exception):
     def __init__(self, path: str, reason: str) -> None:
         super().__init__(path, reason)
         self.path = path
@@ -697,13 +684,13 @@ class _NotJSON(Exception):  # noqa: N818 - internal
 
 
 def _plain(value: Any, path: str) -> Any:
-    """*value* as plain JSON data (exact builtin types), or raise _NotJSON."""
+    """*value* as plain JSON data (exact builtin types), or raise _NotJSONError."""
     kind = type(value)
     if value is None or kind is str or kind is bool or kind is int:
         return value
     if kind is float:
         if not math.isfinite(value):
-            raise _NotJSON(
+            raise _NotJSONError(
                 path, f"{value!r} is not finite: JSON has no NaN or Infinity"
             )
         return value
@@ -713,7 +700,7 @@ def _plain(value: Any, path: str) -> Any:
         result: dict[str, Any] = {}
         for key, item in value.items():
             if not isinstance(key, str):
-                raise _NotJSON(
+                raise _NotJSONError(
                     path, f"key {_got(key)} is not a string (JSON object keys are)"
                 )
             result[str.__str__(key)] = _plain(item, f"{path}[{key!r}]")
@@ -726,40 +713,13 @@ def _plain(value: Any, path: str) -> Any:
         return int(value)
     if isinstance(value, float):
         return _plain(float(value), path)
-    raise _NotJSON(path, f"{_got(value)} is not JSON data")
+    raise _NotJSONError(path, f"{_got(value)} is not JSON data")
 
 
 # -- payloads --------------------------------------------------------------------------
 
 
-def _spec_of_payload(payload: object) -> PayloadSpec:
-    route = ROUTES.get(type(payload))
-    if route is None:
-        exc = NotAPayloadError(payload)
-        exc.add_note("to_dict() takes a payload of an event registered with @event")
-        raise exc
-    return route.spec
-
-
-def _spec_for(event: str | type[Any]) -> PayloadSpec:
-    """The spec of an event, by name, alias or registered payload class.
-
-    Raises:
-        UnknownEventError: No event has that name.
-        NotAPayloadError: The class is not a registered payload class.
-    """
-    if isinstance(event, str):
-        return _registry.namespace[event].spec
-    try:
-        return _dispatch.signal_for_type(event).spec
-    except NotAPayloadError as exc:
-        exc.add_note(
-            "from_dict() takes an event name or a payload class registered with @event"
-        )
-        raise
-
-
-def to_dict(payload: _dispatch.Payload, /) -> dict[str, Any]:
+def to_dict(payload: Payload, /) -> dict[str, Any]:
     """Return the payload's fields as JSON data.
 
     Every field is written, ``None`` included, except sensitive ones
@@ -780,7 +740,9 @@ def to_dict(payload: _dispatch.Payload, /) -> dict[str, Any]:
 
     .. versionadded:: 0.1.0
     """
-    spec = _spec_of_payload(payload)
+    spec = payload_spec(
+        payload, use="to_dict() takes a payload of an event registered with @event"
+    )
     result: dict[str, Any] = {}
     problems: dict[str, str] = {}
     for fs in spec.fields:
@@ -794,12 +756,14 @@ def to_dict(payload: _dispatch.Payload, /) -> dict[str, Any]:
                 else _strict.unstructure(value, unstructure_as=fs.annotation)
             )
             result[fs.name] = _plain(dumped, fs.name)
-        except _NotJSON as exc:
+        except _NotJSONError as exc:
             problems[exc.path] = exc.reason
         except _InvalidError as exc:
             problems[fs.name] = str(exc)
         except Exception as exc:  # noqa: BLE001 - a dump hook failed: name the field
             problems[fs.name] = f"{type(exc).__name__}: {exc}"
+        if fs.hidden:
+            _hide(problems, fs, value)
     if problems:
         raise SerializationError(spec.name, spec.payload_type, problems)
     return result
@@ -844,7 +808,10 @@ def from_dict(
 
     .. versionadded:: 0.1.0
     """
-    spec = _spec_for(event)
+    spec = spec_for(
+        event,
+        use="from_dict() takes an event name or a payload class registered with @event",
+    )
     if unknown not in ("reject", "ignore"):
         msg = f"unknown must be 'reject' or 'ignore', got {unknown!r}"
         raise ValueError(msg)
@@ -853,6 +820,13 @@ def from_dict(
             spec.name,
             spec.payload_type,
             {"<document>": f"expected an object (a mapping), got {_got(data)}"},
+        )
+    if too_deep(data):
+        # Checked before reading: a hostile document must not recurse deeply.
+        raise PayloadError(
+            spec.name,
+            spec.payload_type,
+            {"<document>": f"nested deeper than {MAX_DEPTH} levels"},
         )
     conv = _strict if unknown == "reject" else _tolerant
     problems: dict[str, str] = {}
@@ -886,6 +860,8 @@ def from_dict(
             kwargs[fs.name] = conv.structure(raw, fs.annotation)
         except Exception as exc:  # noqa: BLE001 - every problem is reported
             _collect(exc, fs.name, problems)
+            if fs.hidden:
+                _hide(problems, fs, raw)
     if unknown == "reject":
         names = {f.name for f in spec.fields}
         known = ", ".join(f.name for f in spec.fields if not f.sensitive) or "none"
@@ -900,6 +876,22 @@ def from_dict(
         raise PayloadError(
             exc.event, exc.payload_type, _hinted(spec, exc.fields)
         ) from None
+
+
+def _hide(problems: dict[str, str], fs: FieldSpec, value: object) -> None:
+    """A ``repr=False`` field's problems, by type only: messages quote values."""
+    at_field = [
+        path
+        for path in problems
+        if path == fs.name or (path.startswith(fs.name) and path[len(fs.name)] in ".[{")
+    ]
+    for path in at_field:
+        del problems[path]
+    if at_field:
+        problems[fs.name] = (
+            f"expected {fs.expect}, got <{type(value).__qualname__}> (not shown: "
+            f"the field is declared repr=False)"
+        )
 
 
 def _collect(exc: BaseException, path: str, problems: dict[str, str]) -> None:

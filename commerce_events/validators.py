@@ -23,6 +23,8 @@ from typing import Any, Final
 import attrs
 from attrs import validators as _v
 
+from ._limits import money_problem
+
 __all__ = [
     "MAX_QUANTITY",
     "currency_code",
@@ -37,14 +39,19 @@ MAX_QUANTITY: Final = 1_000_000
 quantities survive JSON, msgpack and every database column)."""
 
 currency_code: Final = _v.matches_re(r"[A-Z]{3}")
-"""An ISO 4217 currency code: three upper-case letters (``"EUR"``)."""
+"""A currency code in the shape of ISO 4217: three capital letters (``"EUR"``).
+
+The shape only: the codes themselves are not looked up (``"ABC"`` passes), as
+the list changes and a payload must not fail when a country adopts a new one.
+"""
 
 
 def _finite_non_negative(
     instance: Any, attribute: attrs.Attribute[Any], value: Decimal
 ) -> None:
-    if not value.is_finite():
-        msg = f"'{attribute.name}' must be a finite amount (got {value})"
+    problem = money_problem(value)
+    if problem is not None:
+        msg = f"'{attribute.name}' {problem}"
         raise ValueError(msg)
     if value < 0:
         msg = f"'{attribute.name}' must not be negative (got {value})"
@@ -52,9 +59,14 @@ def _finite_non_negative(
 
 
 money_amount: Final = _v.and_(_v.instance_of(Decimal), _finite_non_negative)
-"""An amount of money: a finite, non-negative :class:`~decimal.Decimal`.
+"""An amount of money: a finite, non-negative :class:`~decimal.Decimal`, of at
+most 30 significant digits and a decimal exponent within ±30.
 
-Money is never a float: ``0.1 + 0.2`` is not ``0.3``.
+Money is never a float: ``0.1 + 0.2`` is not ``0.3``. The bounds keep hostile
+amounts cheap: formatting ``Decimal("1e100000000")`` builds a 100 MB string.
+
+.. versionchanged:: 0.2.0
+   Digits and exponent bounded.
 """
 
 quantity: Final = _v.and_(_v.ge(1), _v.le(MAX_QUANTITY))

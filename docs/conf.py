@@ -99,7 +99,9 @@ _THIRD_PARTY = (
     "hypothesis",
     "oscar",
     "pytest",
+    "psycopg",
     "redis",
+    "sqlalchemy",
     "starlette",
     "werkzeug",
 )
@@ -136,7 +138,9 @@ nitpick_ignore_regex = [
     (r"py:class", r"(commerce_events(\.\w+)*\.)?[PRTF][234]?"),
     # third-party and standard types as the annotations name them (aliases
     # imported under TYPE_CHECKING, or names the annotations use bare)
-    (r"py:class", r"(redis_module|dt)\..*"),
+    (r"py:class", r"(redis_module|dt|sa)\..*"),
+    # SQLAlchemy's classes as the outbox's annotations name them
+    (r"py:class", r"(Session|Connection|Engine)"),
     (
         r"py:class",
         r"(WSGIEnvironment|WSGIApplication|StartResponse|Flask|SearchStrategy|Settings)",

@@ -128,7 +128,7 @@ class Shop:
         signals.order_placed.connect(receive_order_placed)
 
         # A journal of everything, through the Oscar-compatible signals.
-        for spec in commerce_events.catalog():
+        for spec in commerce_events.catalogue():
 
             def journal(sender: Any, _name: str = spec.name, **fields: Any) -> None:
                 given = ", ".join(k for k, v in fields.items() if v is not None)

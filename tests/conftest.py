@@ -1,15 +1,28 @@
-"""Shared test setup: Hypothesis profiles and per-test isolation of the bus."""
+"""Shared test setup: Hypothesis profiles, per-test isolation of the bus, real servers."""
 
 from __future__ import annotations
 
 import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
+from typing import NoReturn
 
+import psycopg
 import pytest
+import redis
 from hypothesis import HealthCheck, settings
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from commerce_events import _domain, _serialization_hooks, _settings
+from commerce_events.testing import strategies
 
 settings.register_profile(
     "default",
@@ -30,10 +43,195 @@ def _isolated_bus() -> Iterator[None]:
     """Every test (README doctests included) starts and ends with the same bus."""
     declared = _domain.domain_classes()
     identities = dict(_serialization_hooks._hooks)
+    domain_strategies = dict(strategies._domain_strategies)
     with _settings.isolated_state():
         yield
+    strategies._domain_strategies.clear()
+    strategies._domain_strategies.update(domain_strategies)
     _serialization_hooks._hooks.clear()
     _serialization_hooks._hooks.update(identities)
     _domain.declare_domain_classes(
         **{name: declared.get(name) for name in _domain._known}
     )
+
+
+# -- real servers, started by the test run --------------------------------------------
+
+WAIT = 10.0  # seconds: the bound of every wait for a server to start or stop
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on, on 127.0.0.1."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _missing(what: str, install: str) -> NoReturn:
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} is not installed: CI must run these tests")
+    pytest.skip(f"{what} is not installed ({install}; .ci/run installs it)")
+
+
+class RedisServer:
+    """A redis-server of our own (no persistence), which tests may stop and restart."""
+
+    def __init__(self, directory: Path, port: int | None = None) -> None:
+        self.executable = shutil.which("redis-server") or _missing(
+            "redis-server", "apt-get install redis-server"
+        )
+        self.directory = directory
+        self.port = port if port is not None else free_port()
+        self.url = f"redis://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        """Start the server, and wait until it answers."""
+        self.process = subprocess.Popen(
+            [
+                self.executable,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.directory),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+        )
+        client = redis.Redis(port=self.port, retry=Retry(NoBackoff(), 0))
+        try:
+            deadline = time.monotonic() + WAIT
+            while True:
+                try:
+                    client.ping()
+                    return
+                except redis.ConnectionError:
+                    if self.process.poll() is not None or time.monotonic() > deadline:
+                        pytest.fail(f"redis-server did not start on port {self.port}")
+                    time.sleep(0.01)
+        finally:
+            client.close()
+
+    def stop(self) -> None:
+        """Stop the server (its data is gone: no persistence)."""
+        process, self.process = self.process, None
+        if process is None:
+            return
+        process.send_signal(signal.SIGCONT)  # in case a test froze it
+        process.terminate()
+        try:
+            process.wait(timeout=WAIT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=WAIT)
+
+    def freeze(self) -> None:
+        """SIGSTOP the server: connections stay open, nothing answers."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        """SIGCONT the server."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A redis-server shared by the session, on 127.0.0.1 and a free port."""
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A redis-server of the test's own, to restart, fill or freeze."""
+    server = RedisServer(tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _postgres_bin(name: str) -> str:
+    found = shutil.which(name) or next(
+        (str(p) for p in sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))),
+        None,
+    )
+    return found or _missing("PostgreSQL", "apt-get install postgresql")
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL server of our own: a temporary cluster on a free port.
+
+    As root (CI), the server runs as the ``postgres`` system user, which owns
+    the cluster's directory. The URL is SQLAlchemy's (psycopg 3).
+    """
+    initdb, postgres = _postgres_bin("initdb"), _postgres_bin("postgres")
+    as_postgres: list[str] = []
+    directory = Path(tempfile.mkdtemp(prefix="commerce-events-pg-"))
+    if os.geteuid() == 0:
+        as_postgres = ["runuser", "-u", "postgres", "--"]
+        shutil.chown(directory, "postgres", "postgres")
+    data = directory / "data"
+    port = free_port()
+    subprocess.run(
+        [*as_postgres, initdb, "-D", str(data), "-U", "postgres", "--auth=trust"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    process = subprocess.Popen(
+        [
+            *as_postgres,
+            postgres,
+            "-D",
+            str(data),
+            "-p",
+            str(port),
+            "-k",
+            str(directory),
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            "fsync=off",
+            "-c",
+            "max_connections=50",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + WAIT
+        while True:
+            try:
+                psycopg.connect(
+                    host="127.0.0.1", port=port, user="postgres", dbname="postgres"
+                ).close()
+                break
+            except psycopg.OperationalError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"PostgreSQL did not start on port {port}")
+                time.sleep(0.05)
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        process.terminate()  # runuser passes SIGTERM on: a "smart" shutdown
+        try:
+            process.wait(timeout=WAIT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=WAIT)
+        shutil.rmtree(directory, ignore_errors=True)

@@ -22,7 +22,7 @@ from commerce_events.exceptions import NotAPayloadError, UnknownEventError
 
 BUILT_INS = tuple(
     spec
-    for spec in commerce_events.catalog()
+    for spec in commerce_events.catalogue()
     if spec.payload_type.__module__ == "commerce_events._catalogue"
 )
 NO_NAMES = AnalyticsNames(segment=None, ga4=None)

@@ -30,7 +30,7 @@ from commerce_events.testing import strategies as ces
 
 CATALOGUE: tuple[PayloadSpec, ...] = tuple(
     spec
-    for spec in commerce_events.catalog()
+    for spec in commerce_events.catalogue()
     if spec.payload_type.__module__ == "commerce_events._catalogue"
 )
 DOMAINS = sorted({f.domain for spec in CATALOGUE for f in spec.fields if f.domain})

@@ -6,6 +6,7 @@ import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Annotated, Any, Literal, Optional, TypeVar, Union
 
+import annotated_types as at
 import attrs
 import pytest
 from hypothesis import given, settings
@@ -14,7 +15,7 @@ from hypothesis.strategies import SearchStrategy
 
 import commerce_events
 from commerce_events import event
-from commerce_events._checks import Check, UnsupportedAnnotation, compile_check
+from commerce_events._checks import Check, UnsupportedAnnotationError, compile_check
 from commerce_events.domain import Domain, Product, domain_classes
 from commerce_events.exceptions import EventDefinitionError, PayloadError
 
@@ -282,8 +283,41 @@ CASES = [
     Case(
         "iterable_is_outer_only",
         Iterable[int],
-        st.one_of(st.lists(_ANYTHING, max_size=3), st.text(), st.sets(st.text())),
-        st.one_of(st.integers(), st.floats(), st.builds(object)),
+        st.one_of(st.lists(_ANYTHING, max_size=3), st.sets(st.text())),
+        # A string is an iterable, but not what Iterable[...] means.
+        st.one_of(st.integers(), st.floats(), st.builds(object), st.text()),
+    ),
+    Case(
+        "sequence_of_str_refuses_a_str",
+        Sequence[str],
+        st.one_of(
+            st.lists(st.text(), max_size=3), st.lists(st.text(), max_size=3).map(tuple)
+        ),
+        st.one_of(st.text(), st.binary(), st.lists(st.integers(), min_size=1)),
+    ),
+    Case(
+        "bare_sequence_refuses_a_str",
+        Sequence,
+        st.one_of(st.lists(_ANYTHING, max_size=3), st.tuples(st.integers())),
+        st.one_of(st.text(), st.binary(), st.integers()),
+    ),
+    Case(
+        "annotated_bounds",
+        Annotated[int, at.Ge(1), at.Le(10)],
+        st.integers(1, 10),
+        st.one_of(st.integers(max_value=0), st.integers(min_value=11), st.text()),
+    ),
+    Case(
+        "annotated_interval_in_a_list",
+        list[Annotated[int, at.Interval(ge=0, lt=5)]],
+        st.lists(st.integers(0, 4), max_size=3),
+        st.lists(st.integers(5, 9), min_size=1, max_size=3),
+    ),
+    Case(
+        "annotated_length",
+        Annotated[str, at.MinLen(2), at.MaxLen(3)],
+        st.text(min_size=2, max_size=3),
+        st.one_of(st.text(max_size=1), st.text(min_size=4)),
     ),
     Case(
         "annotated",
@@ -492,7 +526,7 @@ class TestUnsupported:
     )
     def test_raise_unsupported_annotation(self, annotation):
         """compile_check refuses annotations it cannot check."""
-        with pytest.raises(UnsupportedAnnotation):
+        with pytest.raises(UnsupportedAnnotationError):
             compile_check(annotation, 0)
 
     def test_make_event_definition_errors(self):

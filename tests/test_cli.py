@@ -1,4 +1,4 @@
-"""Tests for commerce_events._cli: ``python -m commerce_events catalog``."""
+"""Tests for commerce_events._cli: ``python -m commerce_events catalogue``."""
 
 import io
 import json
@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 
-from commerce_events import GROUPS, catalog
+from commerce_events import GROUPS, catalogue
 from commerce_events._cli import main
 
 CUSTOM_MODULE = "custom_events_test_cli"
@@ -94,9 +94,9 @@ def grouped(specs) -> dict[str, list[str]]:
 
 class TestMain:
     def test_module_entry_point(self):
-        """python -m commerce_events catalog prints every built-in event."""
+        """python -m commerce_events catalogue prints every built-in event."""
         completed = subprocess.run(
-            [sys.executable, "-m", "commerce_events", "catalog"],
+            [sys.executable, "-m", "commerce_events", "catalogue"],
             capture_output=True,
             text=True,
             check=False,
@@ -104,16 +104,16 @@ class TestMain:
 
         assert 0 == completed.returncode
         assert "" == completed.stderr
-        for spec in catalog():
+        for spec in catalogue():
             if spec.payload_type.__module__.startswith("commerce_events."):
                 assert spec.name in completed.stdout
 
     def test_text_lists_every_event(self):
         """The table has a block per event naming its payload class and doc."""
-        text = blocks(run("catalog"))
+        text = blocks(run("catalogue"))
 
-        assert [spec.name for spec in catalog()] == list(text)
-        for spec in catalog():
+        assert [spec.name for spec in catalogue()] == list(text)
+        for spec in catalogue():
             title, summary, _rows = text[spec.name]
             expected_summary = [f"  {spec.doc.splitlines()[0]}"] if spec.doc else []
             assert title.endswith(f"-> {spec.payload_type.__qualname__}")
@@ -123,15 +123,15 @@ class TestMain:
 
     def test_text_groups_events_under_headings(self):
         """Each group has one heading, in catalogue order, above its events."""
-        headings = sections(run("catalog"))
+        headings = sections(run("catalogue"))
 
-        assert grouped(catalog()) == headings
+        assert grouped(catalogue()) == headings
         journey = [f"{group.upper()} EVENTS" for group in GROUPS]
         assert journey == list(headings)[: len(GROUPS)]
 
     def test_headings_are_underlined(self):
         """A heading is underlined with "=" and separated from its first event."""
-        lines = run("catalog").splitlines()
+        lines = run("catalogue").splitlines()
 
         assert ["BROWSING EVENTS", "=" * 15, "", "product_viewed -> ProductViewed"] == (
             lines[:4]
@@ -140,25 +140,25 @@ class TestMain:
     @pytest.mark.parametrize("group", GROUPS)
     def test_group_option_keeps_only_that_group(self, group):
         """--group GROUP prints that group's heading and events only."""
-        text = run("catalog", "--group", group)
+        text = run("catalogue", "--group", group)
 
-        assert {f"{group.upper()} EVENTS": [s.name for s in catalog(group)]} == (
+        assert {f"{group.upper()} EVENTS": [s.name for s in catalogue(group)]} == (
             sections(text)
         )
-        assert [s.name for s in catalog(group)] == list(blocks(text))
+        assert [s.name for s in catalogue(group)] == list(blocks(text))
 
     def test_group_option_with_json(self):
         """--group with --format json gives that group's entries only."""
-        data = json.loads(run("catalog", "--format", "json", "--group", "order"))
+        data = json.loads(run("catalogue", "--format", "json", "--group", "order"))
 
-        assert [spec.name for spec in catalog("order")] == [e["name"] for e in data]
+        assert [spec.name for spec in catalogue("order")] == [e["name"] for e in data]
         assert {"order"} == {entry["group"] for entry in data}
 
     def test_text_lists_every_field(self):
         """Each field has a row with its name, required/optional and its doc."""
-        text = blocks(run("catalog"))
+        text = blocks(run("catalogue"))
 
-        for spec in catalog():
+        for spec in catalogue():
             _title, _summary, rows = text[spec.name]
             assert ["field", "accepts", "presence", "doc"] == rows["field"]
             assert ["field", *spec.field_names] == list(rows)
@@ -169,7 +169,7 @@ class TestMain:
 
     def test_text_for_product_viewed(self):
         """The product_viewed block reads as a table of its four fields."""
-        title, summary, rows = blocks(run("catalog"))["product_viewed"]
+        title, summary, rows = blocks(run("catalogue"))["product_viewed"]
 
         assert "product_viewed -> ProductViewed" == title
         assert ["  Raised when a product detail page is viewed."] == summary
@@ -183,10 +183,10 @@ class TestMain:
 
     def test_json_format(self):
         """--format json gives every event with its class, doc and fields."""
-        data = json.loads(run("catalog", "--format", "json"))
+        data = json.loads(run("catalogue", "--format", "json"))
 
-        assert [spec.name for spec in catalog()] == [entry["name"] for entry in data]
-        for spec, entry in zip(catalog(), data, strict=True):
+        assert [spec.name for spec in catalogue()] == [entry["name"] for entry in data]
+        for spec, entry in zip(catalogue(), data, strict=True):
             cls = spec.payload_type
             assert f"{cls.__module__}.{cls.__qualname__}" == entry["payload_type"]
             assert list(spec.aliases) == entry["aliases"]
@@ -200,7 +200,7 @@ class TestMain:
         """The JSON entry of review_added lists its alias and field presence."""
         data = {
             entry["name"]: entry
-            for entry in json.loads(run("catalog", "--format", "json"))
+            for entry in json.loads(run("catalogue", "--format", "json"))
         }
         entry = data["review_added"]
 
@@ -215,7 +215,7 @@ class TestMain:
 
     def test_import_includes_custom_events(self, custom_module):
         """--import MODULE adds the events that module defines to the table."""
-        output = run("catalog", "--import", custom_module)
+        output = run("catalogue", "--import", custom_module)
         title, summary, rows = blocks(output)[CUSTOM_EVENT]
 
         assert CUSTOM_EVENT in sections(output)["CUSTOM EVENTS"]
@@ -232,7 +232,9 @@ class TestMain:
 
     def test_import_includes_custom_events_in_json(self, custom_module):
         """--import MODULE with --format json includes the custom events."""
-        data = json.loads(run("catalog", "--format", "json", "--import", custom_module))
+        data = json.loads(
+            run("catalogue", "--format", "json", "--import", custom_module)
+        )
         entry = {e["name"]: e for e in data}[CUSTOM_EVENT]
 
         assert f"{CUSTOM_MODULE}.PointsAwardedTestCli" == entry["payload_type"]

@@ -25,7 +25,7 @@ from commerce_events import (
     PostCheckout,
     ProductSearch,
     ReviewAdded,
-    catalog,
+    catalogue,
     emit,
     event,
     field,
@@ -43,13 +43,17 @@ from commerce_events.cloudevents import (
     to_cloudevent,
 )
 from commerce_events.domain import Order
-from commerce_events.exceptions import NotAPayloadError, PayloadError
-from commerce_events.serialization import SerializationError, register_identity, to_dict
+from commerce_events.exceptions import (
+    NotAPayloadError,
+    PayloadError,
+    SerializationError,
+)
+from commerce_events.serialization import register_identity, to_dict
 from commerce_events.testing.strategies import DomainStandIn, payloads
 
 BUILT_IN = tuple(
     spec.payload_type
-    for spec in catalog()
+    for spec in catalogue()
     if spec.payload_type.__module__.startswith("commerce_events.")
 )
 

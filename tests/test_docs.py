@@ -30,6 +30,14 @@ OPTION = re.compile(r"^\s+:[\w-]+:")
 MODULE_OPTION = re.compile(r"^\s+:module:\s+([\w.]+)")
 
 
+# Modules whose names Django's conventions impose (the app's model, migrations
+# and management commands): not API; contrib-django.rst describes them.
+_DJANGO_CONVENTIONS = tuple(
+    f"commerce_events.contrib.django.{name}"
+    for name in ("models", "migrations", "management")
+)
+
+
 def public_module_names() -> list[str]:
     """Every importable module of the package without a private component."""
     names = [commerce_events.__name__]
@@ -38,6 +46,8 @@ def public_module_names() -> list[str]:
     ):
         parts = info.name.split(".")
         if any(part.startswith("_") for part in parts):
+            continue
+        if info.name.startswith(_DJANGO_CONVENTIONS):
             continue
         names.append(info.name)
     return sorted(names)

@@ -756,3 +756,420 @@ class TestDefinitionErrors:
             event(name)(_define("First", {"_hidden": int}))
         second = event(name)(_define("Second", {"shown": int}))
         assert second is commerce_events.namespace[name].payload_type
+
+
+# -- hostile definitions -----------------------------------------------------------
+
+
+def _raise(exc: BaseException) -> Any:
+    """A validator that raises *exc* (a fresh copy each time)."""
+
+    def validator(instance: object, attribute: object, value: object) -> None:
+        raise type(exc)(*exc.args)
+
+    return validator
+
+
+class TestGeneratedCodeNamespace:
+    """Every name the generated code reads comes through the reserved prefix."""
+
+    def test_field_named_bool_does_not_let_true_pass_as_int(self):
+        """A field named ``bool`` next to an int field: True is still refused."""
+        cls = event(_unique("named_bool"))(
+            _define("NamedBool", {"bool": int, "count": int})
+        )
+
+        with pytest.raises(PayloadError) as error:
+            cls(bool=1, count=True)
+
+        assert ["count"] == list(error.value.fields)
+
+    @pytest.mark.parametrize("name", ["int", "isinstance", "str", "None_", "object"])
+    def test_field_named_like_a_builtin_builds(self, name):
+        """A field named like a builtin neither breaks nor loosens construction."""
+        cls = event(_unique("named_builtin"))(
+            _define("NamedBuiltin", {name: str, "count": int})
+        )
+
+        assert "x" == getattr(cls(**{name: "x", "count": 1}), name)
+        with pytest.raises(PayloadError) as error:
+            cls(**{name: 1, "count": "1"})
+        assert {name, "count"} == set(error.value.fields)
+
+    @pytest.mark.parametrize("name", ["Exception", "TypeError", "ValueError"])
+    def test_field_named_like_an_exception(self, name):
+        """Fields named Exception, TypeError, ValueError: validator failures are
+        still one PayloadError."""
+        cls = event(_unique("named_exception"))(
+            _define(
+                "NamedException",
+                {name: int},
+                **{name: field(validator=_raise(ValueError("never valid")))},
+            )
+        )
+
+        with pytest.raises(PayloadError) as error:
+            cls(**{name: 1})
+
+        assert {name: "never valid"} == error.value.fields
+
+    def test_generated_init_reads_only_prefixed_globals(self):
+        """The generated __init__ and __repr__ read no global outside the prefix."""
+        import dis
+
+        for function in (OrderLine.__init__, OrderLine.__repr__):
+            loaded = {
+                ins.argval
+                for ins in dis.get_instructions(function)
+                if ins.opname == "LOAD_GLOBAL"
+            }
+            assert loaded
+            assert [] == [n for n in loaded if not n.startswith("_ce_")]
+
+    def test_class_name_is_not_code(self):
+        """A class whose name holds an f-string expression: repr shows the name,
+        and runs nothing."""
+        ran = []
+        name = "R{ran.append(1)}"
+        cls = event(_unique("code_in_name"))(
+            type(name, (), {"__annotations__": {"x": int}, "ran": ran})
+        )
+
+        text = repr(cls(x=1))
+
+        assert f"{name}(x=1)" == text
+        assert [] == ran
+
+    def test_linecache_names_are_unique(self):
+        """Two classes of one module and qualname show their own generated code."""
+        import linecache
+
+        first = event(_unique("twin"))(_define("Twin", {"a": int}))
+        second = event(_unique("twin"))(_define("Twin", {"b": str}))
+        files = [c.__init__.__code__.co_filename for c in (first, second)]
+
+        assert files[0] != files[1]
+        assert "a=_ce_MISSING" in "".join(linecache.getlines(files[0]))
+        assert "b=_ce_MISSING" in "".join(linecache.getlines(files[1]))
+
+
+class TestValidatorFailures:
+    """A validator failing in any way is reported in the one PayloadError."""
+
+    @pytest.mark.parametrize(
+        "exc", [KeyError("k"), ZeroDivisionError("z"), LookupError("l")]
+    )
+    def test_any_exception_is_reported_and_chained(self, exc):
+        """KeyError, ZeroDivisionError, ...: a PayloadError naming the field,
+        with the validator's exception (and traceback) as its cause."""
+        cls = event(_unique("raising_validator"))(
+            _define("Raising", {"a": int}, a=field(validator=_raise(exc)))
+        )
+
+        with pytest.raises(PayloadError) as error:
+            cls(a=1)
+
+        assert ["a"] == list(error.value.fields)
+        assert type(exc).__name__ in error.value.fields["a"]
+        assert isinstance(error.value.__cause__, type(exc))
+        assert error.value.__cause__.__traceback__ is not None
+
+    def test_decimal_invalid_operation(self):
+        """decimal.InvalidOperation from a validator is a PayloadError too."""
+        from decimal import Decimal
+
+        def positive(instance, attribute, value):
+            if Decimal(value) < 0:  # Decimal("x") raises InvalidOperation
+                raise ValueError(value)
+
+        cls = event(_unique("invalid_operation"))(
+            _define("Amount", {"amount": str}, amount=field(validator=positive))
+        )
+
+        with pytest.raises(PayloadError) as error:
+            cls(amount="not a number")
+        assert ["amount"] == list(error.value.fields)
+
+    def test_validator_failing_only_on_the_real_instance(self):
+        """A validator that fails only on the built payload names its field."""
+
+        def only_payloads(instance, attribute, value):
+            if isinstance(instance, Picky):
+                raise ValueError("'a' is not welcome here")
+
+        Picky = event(_unique("picky"))(
+            _define("Picky", {"a": int, "b": int}, a=field(validator=only_payloads))
+        )
+
+        with pytest.raises(PayloadError) as error:
+            Picky(a=1, b=2)
+
+        assert {"a": "'a' is not welcome here"} == error.value.fields
+
+
+class TestRefusedDefinitions:
+    """What a payload class cannot be, refused when it is defined."""
+
+    @pytest.mark.parametrize(
+        "name", ["a b", "a=1): pass\ndef f(", "x-y", "1st", "é\n", ""]
+    )
+    def test_field_names_must_be_identifiers(self, name):
+        """Names with code (or anything else) in them are refused."""
+        with pytest.raises(EventDefinitionError) as error:
+            event(_unique("bad_name"))(_define("BadName", {name: int}))
+        assert "valid field name" in error.value.fields[name]
+
+    @pytest.mark.parametrize(
+        ("options", "problem"),
+        [
+            ({"init": False, "default": 1}, "init=False is not supported"),
+            ({"alias": "other"}, "alias='other' is not supported"),
+        ],
+    )
+    def test_unsupported_attrs_options(self, options, problem):
+        """init=False and alias= would be silently ignored: refused."""
+        with pytest.raises(EventDefinitionError) as error:
+            event(_unique("option"))(
+                _define("Option", {"a": int}, a=attrs.field(**options))
+            )
+        assert problem in error.value.fields["a"]
+
+    @pytest.mark.parametrize("default", [[], {}, set(), bytearray()])
+    def test_mutable_defaults(self, default):
+        """A mutable default would be shared by every payload: use factory=."""
+        with pytest.raises(EventDefinitionError) as error:
+            event(_unique("mutable"))(
+                _define("Mutable", {"a": Any}, a=field(default=default))
+            )
+        assert "use factory=" in error.value.fields["a"]
+
+    @pytest.mark.parametrize(
+        ("annotation", "default"),
+        [
+            (int, "1"),
+            (int, True),
+            (str, 1),
+            (Literal["a"], "b"),
+            (tuple[int, ...], ("x",)),
+        ],
+    )
+    def test_defaults_must_pass_their_check(self, annotation, default):
+        """A default of the wrong type would break every construction later."""
+        with pytest.raises(EventDefinitionError) as error:
+            event(_unique("bad_default"))(
+                _define("BadDefault", {"a": annotation}, a=field(default=default))
+            )
+        assert "the default" in error.value.fields["a"]
+
+    def test_defaults_must_pass_their_validator(self):
+        """A default its own validator refuses is refused."""
+        with pytest.raises(EventDefinitionError) as error:
+            event(_unique("bad_default_validator"))(
+                _define(
+                    "BadDefault",
+                    {"a": int},
+                    a=field(default=0, validator=attrs.validators.ge(1)),
+                )
+            )
+        assert "fails its validator" in error.value.fields["a"]
+
+    def test_default_of_a_converted_field_is_converted_first(self):
+        """A default that its converter makes valid is fine."""
+        cls = event(_unique("converted_default"))(
+            _define("Converted", {"a": int}, a=field(default="7", converter=int))
+        )
+        assert 7 == cls().a
+
+
+@pytest.fixture(name="card", scope="module")
+def _card():
+    def luhn(instance, attribute, value):
+        if not value.startswith("5"):
+            raise ValueError(f"{value} is not a card number")
+
+    return event(_unique("card"))(
+        _define(
+            "Card",
+            {"number": str, "holder": str},
+            number=field(repr=False, validator=luhn),
+        )
+    )
+
+
+class TestHiddenFields:
+    """repr=False values never appear: not in reprs, nor in any message."""
+
+    CARD_NUMBER = "4111111111111111"
+
+    @pytest.mark.parametrize("number", [CARD_NUMBER, int(CARD_NUMBER)])
+    def test_construction_messages(self, card, number):
+        """Wrong type or refused by its validator: shown by type only."""
+        with pytest.raises(PayloadError) as error:
+            card(number=number, holder="Ada")
+
+        assert self.CARD_NUMBER not in str(error.value)
+        assert f"<{type(number).__name__}>" in error.value.fields["number"]
+
+    @pytest.mark.parametrize("number", [CARD_NUMBER, int(CARD_NUMBER)])
+    def test_from_dict_messages(self, card, number):
+        """Rebuilt from a document: never shown either."""
+        from commerce_events.serialization import from_dict
+
+        with pytest.raises(PayloadError) as error:
+            from_dict(card, {"number": number, "holder": "Ada"})
+
+        assert self.CARD_NUMBER not in str(error.value)
+
+    def test_repr(self, card):
+        """The repr leaves the field out."""
+        payload = card(number="5" + self.CARD_NUMBER[1:], holder="Ada")
+
+        assert self.CARD_NUMBER[1:] not in repr(payload)
+        assert "holder='Ada'" in repr(payload)
+
+    def test_spec_says_hidden(self, card):
+        """The field's spec is hidden, not sensitive: it is still serialized."""
+        spec = spec_of(card)
+        assert spec is not None
+        number = spec.fields[0]
+        assert (True, False) == (number.hidden, number.sensitive)
+
+
+class TestFrozen:
+    def test_assignment_names_the_field(self):
+        """Assigning to a payload raises FrozenPayloadError naming the field,
+        still an attrs FrozenInstanceError."""
+        from commerce_events.exceptions import FrozenPayloadError
+
+        payload = OrderLine(sku="A", quantity=1)
+        with pytest.raises(FrozenPayloadError) as error:
+            payload.sku = "B"  # type: ignore[misc]
+
+        assert isinstance(error.value, attrs.exceptions.FrozenInstanceError)
+        assert ("sku", OrderLine) == (error.value.field, error.value.payload_type)
+        assert "'sku'" in str(error.value)
+        with pytest.raises(FrozenPayloadError, match="'quantity'"):
+            del payload.quantity
+
+
+# -- Hypothesis: hostile definitions validate exactly as annotated ------------------
+
+_HOSTILE_NAMES = st.sampled_from(
+    [
+        "int", "bool", "str", "float", "tuple", "len", "isinstance", "object",
+        "Exception", "TypeError", "ValueError", "MISSING", "args", "kwargs",
+        "cls", "print", "type", "repr", "getattr", "value", "v", "a",
+    ]
+) | st.from_regex(r"[a-zA-Z][a-zA-Z0-9_]{0,8}", fullmatch=True)  # fmt: skip
+_HOSTILE_TEXT = st.sampled_from(
+    ["{x}", "'", '"', "\\", "')\nimport os\n('", "{__import__('os')}", "", "None"]
+) | st.text(max_size=5)
+_LITERAL_VALUES = st.lists(
+    st.one_of(_HOSTILE_TEXT, st.integers(-3, 3), st.booleans()),
+    min_size=1,
+    max_size=4,
+    unique_by=lambda v: (type(v), v),
+)
+_ANNOTATIONS = st.one_of(
+    st.sampled_from([int, str, bool, float, int | None, str | None, tuple[str, ...]]),
+    _LITERAL_VALUES.map(lambda values: Literal.__getitem__(tuple(values))),
+)
+_VALUES = st.one_of(
+    st.none(), st.booleans(), st.integers(-3, 3), st.floats(allow_nan=False),
+    _HOSTILE_TEXT, st.tuples(_HOSTILE_TEXT), st.lists(st.integers(), max_size=1),
+)  # fmt: skip
+
+
+def _oracle(annotation: Any, value: object) -> bool:
+    """Whether *value* fits *annotation*, written independently of _checks."""
+    if annotation is int:
+        return type(value) is int
+    if annotation is float:
+        return type(value) in (int, float)
+    if annotation in (str, bool):
+        return type(value) is annotation
+    if annotation == int | None:
+        return value is None or type(value) is int
+    if annotation == str | None:
+        return value is None or type(value) is str
+    if annotation == tuple[str, ...]:
+        return type(value) is tuple and all(type(v) is str for v in value)
+    return any(
+        type(option) is type(value) and option == value
+        for option in typing.get_args(annotation)
+    )
+
+
+import typing  # noqa: E402 - used by the oracle above only
+
+
+@st.composite
+def _definitions(draw: st.DrawFn) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    names = draw(st.lists(_HOSTILE_NAMES, min_size=1, max_size=4, unique=True))
+    annotations = {name: draw(_ANNOTATIONS) for name in names}
+    defaults = {name: draw(_VALUES) for name in names if draw(st.booleans())}
+    # Any text but NUL (type() refuses it), code and quotes included.
+    class_name = draw(_HOSTILE_TEXT.filter(lambda t: t and "\x00" not in t))
+    return class_name, annotations, defaults
+
+
+def _unregister(payload_type: type) -> None:
+    """Forget a test event, so that hundreds of generated ones do not crowd the
+    catalogue that other tests (``any_payload()``) draw from."""
+    from commerce_events import namespace
+    from commerce_events._subscriptions import ROUTES
+
+    spec = spec_of(payload_type)
+    assert spec is not None
+    for name in (spec.name, *spec.aliases):
+        dict.pop(namespace, name, None)
+    ROUTES.pop(payload_type, None)
+
+
+class TestHostileDefinitions:
+    @given(_definitions(), st.data())
+    def test_construction_validates_exactly_as_annotated(self, definition, data):
+        """Generated classes with hostile field names, defaults, Literal values and
+        class names: defined iff every default fits, then built iff every value
+        fits, reported field by field."""
+        class_name, annotations, defaults = definition
+        namespace = {n: field(default=d) for n, d in defaults.items()}
+        cls = type(class_name, (), {"__annotations__": annotations, **namespace})
+        # A None default admits None, whatever the annotation says.
+        bad_defaults = {
+            n
+            for n, d in defaults.items()
+            if d is not None and not _oracle(annotations[n], d)
+        } | {n for n, d in defaults.items() if isinstance(d, list)}
+        if bad_defaults:
+            with pytest.raises(EventDefinitionError) as refused:
+                event(_unique("hostile"))(cls)
+            assert bad_defaults == set(refused.value.fields)
+            return
+        built = event(_unique("hostile"))(cls)
+        try:
+            self._check_construction(built, annotations, defaults, class_name, data)
+        finally:
+            _unregister(built)
+
+    @staticmethod
+    def _check_construction(built, annotations, defaults, class_name, data):
+        kwargs = {
+            n: data.draw(_VALUES, label=n)
+            for n in annotations
+            if n not in defaults or data.draw(st.booleans())
+        }
+        bad = {
+            n
+            for n, v in kwargs.items()
+            if not _oracle(annotations[n], v)
+            and not (v is None and defaults.get(n, 0) is None)
+        } | {n for n in annotations if n not in kwargs and n not in defaults}
+        if bad:
+            with pytest.raises(PayloadError) as error:
+                built(**kwargs)
+            assert bad == set(error.value.fields)
+        else:
+            payload = built(**kwargs)
+            assert kwargs == {n: getattr(payload, n) for n in kwargs}
+            assert repr(payload).startswith(class_name.rsplit(">.", 1)[-1] + "(")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import commerce_events
-from commerce_events._cli import catalog_as_rst
+from commerce_events._cli import catalogue_as_rst
 
 README = Path(__file__).parent.parent / "README.rst"
 
@@ -18,8 +18,8 @@ class TestCatalogueTable:
         end = text.index(".. -end-catalogue-")
         built_ins = [
             spec
-            for spec in commerce_events.catalog()
+            for spec in commerce_events.catalogue()
             if spec.payload_type.__module__ == "commerce_events._catalogue"
         ]
 
-        assert catalog_as_rst(built_ins).strip() == text[start:end].strip()
+        assert catalogue_as_rst(built_ins).strip() == text[start:end].strip()

@@ -1,4 +1,4 @@
-"""Tests for commerce_events._registry: the namespace, signal(), event, catalog()."""
+"""Tests for commerce_events._registry: the namespace, signal(), event, catalogue()."""
 
 import attrs
 import blinker
@@ -37,7 +37,7 @@ from commerce_events import (
     VoucherRemoval,
     WishlistProductAdded,
     WishlistProductRemoved,
-    catalog,
+    catalogue,
     emit,
     event,
     field,
@@ -45,6 +45,7 @@ from commerce_events import (
     signal,
     subscribe,
 )
+from commerce_events._registry import payload_spec, spec_for
 from commerce_events.exceptions import (
     DuplicateEventError,
     EventDefinitionError,
@@ -54,7 +55,7 @@ from commerce_events.exceptions import (
 )
 
 # The built-in events in registration order (the catalogue module's order),
-# each with its group: the model catalog() is checked against.
+# each with its group: the model catalogue() is checked against.
 REGISTERED = (
     ("product_viewed", ProductViewed, "browsing"),
     ("product_search", ProductSearch, "browsing"),
@@ -211,7 +212,58 @@ class TestSignal:
             signal(value)
 
 
+class TestSpecFor:
+    """spec_for(): the one lookup of an event's spec."""
+
+    def test_by_name_alias_and_class(self):
+        spec = signal(ReviewAdded).spec
+        assert spec is spec_for("review_added")
+        assert spec is spec_for("review_created")
+        assert spec is spec_for(ReviewAdded)
+
+    def test_note_says_what_the_caller_takes(self):
+        with pytest.raises(NotAPayloadError) as error:
+            spec_for(NotRegistered, use="thing() takes a payload class")
+        assert ["thing() takes a payload class"] == error.value.__notes__
+
+    def test_payload_spec_names_the_object(self):
+        """payload_spec() of a non-payload shows the object itself."""
+        with pytest.raises(NotAPayloadError) as error:
+            payload_spec(42)
+        assert 42 == error.value.value
+
+
+class TestNamespaceSignalDoc:
+    def test_doc_documents_an_undocumented_event(self):
+        """signal(name, doc=...) documents a signal whose class has no docstring."""
+
+        @event("registry_undocumented_test")
+        class Undocumented:
+            n: int
+
+        found = namespace.signal("registry_undocumented_test", doc="Points given.")
+
+        assert "Points given." == found.__doc__
+
+    def test_payload_docstring_wins(self):
+        """The payload class's docstring stays the signal's documentation."""
+        found = namespace.signal("review_added", doc="Something else.")
+
+        assert "Something else." != found.__doc__
+        assert signal(ReviewAdded).spec.doc.splitlines()[0] in (found.__doc__ or "")
+
+
 class TestEvent:
+    def test_without_a_name(self):
+        """@event above a class without its name says how to write it."""
+        with pytest.raises(EventDefinitionError) as error:
+
+            @event  # type: ignore[arg-type]
+            class PointsRedeemed:
+                points: int
+
+        assert '@event("points_redeemed")' in error.value.fields["<name>"]
+
     def test_custom_event_is_registered(self):
         """@event registers the class's signal under its name and aliases."""
         sig = namespace["points_awarded_test_registry"]
@@ -287,8 +339,8 @@ class TestEvent:
 
 class TestCatalog:
     def test_lists_every_registered_event(self):
-        """catalog() has one entry per registered event, aliases included."""
-        specs = catalog()
+        """catalogue() has one entry per registered event, aliases included."""
+        specs = catalogue()
         names = {spec.name for spec in specs}
         aliases = {alias for spec in specs for alias in spec.aliases}
 
@@ -301,7 +353,7 @@ class TestCatalog:
         """The model of these tests names every event the catalogue registers."""
         assert set(BUILT_INS) == {
             spec.name
-            for spec in catalog()
+            for spec in catalogue()
             if spec.payload_type.__module__ == "commerce_events._catalogue"
         }
 
@@ -309,12 +361,12 @@ class TestCatalog:
         """The built-ins come by GROUPS, in registration order within a group."""
         expected = sorted(BUILT_INS, key=lambda name: GROUPS.index(GROUP_OF[name]))
 
-        assert expected == [spec.name for spec in catalog() if spec.name in BUILT_INS]
+        assert expected == [spec.name for spec in catalogue() if spec.name in BUILT_INS]
 
     def test_built_ins_have_their_groups(self):
         """Each built-in event belongs to the group of the model."""
         assert GROUP_OF == {
-            spec.name: spec.group for spec in catalog() if spec.name in BUILT_INS
+            spec.name: spec.group for spec in catalogue() if spec.name in BUILT_INS
         }
 
     def test_groups_are_contiguous_in_journey_order_then_by_name(self):
@@ -328,7 +380,7 @@ class TestCatalog:
         class LateAa:
             n: int
 
-        groups = [spec.group for spec in catalog()]
+        groups = [spec.group for spec in catalogue()]
         runs = [g for i, g in enumerate(groups) if i == 0 or groups[i - 1] != g]
 
         assert sorted(set(groups), key=group_order) == runs
@@ -345,7 +397,7 @@ class TestCatalog:
         class ShipmentLost:
             n: int
 
-        names = [spec.name for spec in catalog() if spec.group == "order"]
+        names = [spec.name for spec in catalogue() if spec.group == "order"]
 
         assert [n for n, *_ in REGISTERED if GROUP_OF[n] == "order"] == [
             n for n in names if n in BUILT_INS
@@ -357,25 +409,25 @@ class TestCatalog:
 
     def test_custom_events_default_to_the_custom_group(self):
         """@event without group= puts the event in the "custom" group."""
-        spec = {spec.name: spec for spec in catalog()}["points_awarded_test_registry"]
+        spec = {spec.name: spec for spec in catalogue()}["points_awarded_test_registry"]
 
         assert "custom" == spec.group
-        assert spec in catalog("custom")
+        assert spec in catalogue("custom")
 
     @pytest.mark.parametrize("group", [*GROUPS, "custom", "no_such_group"])
     def test_group_argument_filters_in_the_same_order(self, group):
-        """catalog(group) is catalog() restricted to that group, in order."""
-        assert tuple(spec for spec in catalog() if spec.group == group) == catalog(
+        """catalogue(group) is catalogue() restricted to that group, in order."""
+        assert tuple(spec for spec in catalogue() if spec.group == group) == catalogue(
             group
         )
 
     def test_unknown_group_gives_nothing(self):
         """A group nobody uses gives an empty catalogue, not an error."""
-        assert () == catalog("no_such_group_test_registry")
+        assert () == catalogue("no_such_group_test_registry")
 
     def test_entries_describe_the_event(self):
         """Each entry has the name, aliases, payload class and doc."""
-        specs = {spec.name: spec for spec in catalog()}
+        specs = {spec.name: spec for spec in catalogue()}
 
         for name, payload_type in BUILT_INS.items():
             assert payload_type is specs[name].payload_type
@@ -385,7 +437,7 @@ class TestCatalog:
 
     def test_entries_describe_the_fields(self):
         """Each entry lists its fields with required/optional and their docs."""
-        spec = {spec.name: spec for spec in catalog()}["product_viewed"]
+        spec = {spec.name: spec for spec in catalogue()}["product_viewed"]
 
         assert [
             ("product", True, "The product being viewed"),
@@ -396,7 +448,7 @@ class TestCatalog:
 
     def test_custom_event_entry(self):
         """A custom event's entry is derived from its class like a built-in's."""
-        spec = {spec.name: spec for spec in catalog()}["points_awarded_test_registry"]
+        spec = {spec.name: spec for spec in catalogue()}["points_awarded_test_registry"]
 
         assert PointsAwardedTestRegistry is spec.payload_type
         assert ("points_granted_test_registry",) == spec.aliases

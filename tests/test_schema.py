@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import copy
 import datetime as dt
 import enum
@@ -26,8 +25,9 @@ from commerce_events import (
     ProductSearch,
     ProductViewed,
     StartCheckout,
+    _cli,
     _domain,
-    catalog,
+    catalogue,
     event,
     field,
     schema,
@@ -39,11 +39,9 @@ from commerce_events.exceptions import NotAPayloadError, UnknownEventError
 from commerce_events.schema import (
     DIALECT,
     SchemaChange,
-    add_schema_parser,
-    catalog_schema,
+    catalogue_schema,
     compare_schemas,
     json_schema,
-    main_schema,
 )
 from commerce_events.serialization import (
     SerializationError,
@@ -54,7 +52,7 @@ from commerce_events.testing.strategies import payloads
 
 BUILT_IN = tuple(
     spec.payload_type
-    for spec in catalog()
+    for spec in catalogue()
     if spec.payload_type.__module__.startswith("commerce_events.")
 )
 
@@ -381,7 +379,7 @@ def _bare(schema: dict[str, Any]) -> dict[str, Any]:
 class TestCatalogSchema:
     def test_document(self):
         """The export is one JSON Schema document, events under $defs by name."""
-        document = catalog_schema(BUILT_IN)
+        document = catalogue_schema(BUILT_IN)
 
         assert DIALECT == document["$schema"]
         assert sorted(signal(s).name for s in BUILT_IN) == list(document["$defs"])
@@ -390,7 +388,7 @@ class TestCatalogSchema:
     def test_unsupported_events_raise(self):
         """Exporting an event without a JSON form is an error."""
         with pytest.raises(SerializationError):
-            catalog_schema([OrderPlaced, Unsupported])
+            catalogue_schema([OrderPlaced, Unsupported])
 
 
 class TestProperties:
@@ -428,7 +426,7 @@ class TestProperties:
 
 @pytest.fixture(name="saved")
 def _saved() -> dict[str, Any]:
-    return catalog_schema([OrderPlaced, ProductSearch, Shipment])
+    return catalogue_schema([OrderPlaced, ProductSearch, Shipment])
 
 
 def changed(
@@ -467,7 +465,7 @@ class TestCompareSchemas:
 
     def test_event_added(self, saved):
         """A new event is compatible."""
-        new = catalog_schema([OrderPlaced, ProductSearch, Shipment, ProductViewed])
+        new = catalogue_schema([OrderPlaced, ProductSearch, Shipment, ProductViewed])
 
         [change] = compare_schemas(saved, new)
         assert ("product_viewed", "event added", False) == (
@@ -614,12 +612,9 @@ class TestCompareSchemas:
 
 
 def run(*argv: str) -> tuple[int, str, str]:
-    """Run the schema command in-process: (status, stdout, stderr)."""
-    parser = argparse.ArgumentParser(prog="python -m commerce_events")
-    add_schema_parser(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["schema", *argv])
+    """Run ``python -m commerce_events schema`` in-process: (status, out, err)."""
     out, err = io.StringIO(), io.StringIO()
-    status = args.handler(args, out, err)
+    status = _cli.main(["schema", *argv], out, err)
     return status, out.getvalue(), err.getvalue()
 
 
@@ -629,7 +624,7 @@ class TestCommandLine:
         status, out, _ = run("--event", "order_placed", "--event", "product_search")
 
         assert 0 == status
-        assert catalog_schema([OrderPlaced, ProductSearch]) == json.loads(out)
+        assert catalogue_schema([OrderPlaced, ProductSearch]) == json.loads(out)
 
     def test_whole_catalogue(self):
         """Without --event, every event is exported; unsupported ones are left out."""
@@ -646,7 +641,7 @@ class TestCommandLine:
         target = tmp_path / "events.schema.json"
 
         assert 0 == run("--event", "order_placed", "-o", str(target))[0]
-        assert catalog_schema([OrderPlaced]) == json.loads(target.read_text())
+        assert catalogue_schema([OrderPlaced]) == json.loads(target.read_text())
 
     def test_check_passes(self, tmp_path):
         """--check exits 0 when nothing breaks."""
@@ -669,7 +664,7 @@ class TestCommandLine:
     def test_check_fails(self, tmp_path):
         """--check exits 1 and lists breaking changes."""
         saved = tmp_path / "saved.json"
-        saved.write_text(json.dumps(catalog_schema([OrderPlaced, ProductSearch])))
+        saved.write_text(json.dumps(catalogue_schema([OrderPlaced, ProductSearch])))
 
         status, out, _ = run("--event", "order_placed", "--check", str(saved))
 
@@ -714,10 +709,3 @@ class TestCommandLine:
         assert {"type": "integer", "description": "How many"} == json.loads(out)[
             "$defs"
         ]["test_schema_cli_points"]["properties"]["points"]
-
-    def test_handler(self):
-        """The parser's handler is main_schema, for the CLI to dispatch to."""
-        parser = argparse.ArgumentParser()
-        add_schema_parser(parser.add_subparsers(dest="command"))
-
-        assert main_schema is parser.parse_args(["schema"]).handler

@@ -24,7 +24,7 @@ from commerce_events import (
     ProductViewed,
     ReviewAdded,
     StartCheckout,
-    catalog,
+    catalogue,
     event,
     field,
     request_context,
@@ -49,7 +49,7 @@ from commerce_events.testing.strategies import DomainStandIn, payloads
 
 BUILT_IN = tuple(
     spec.payload_type
-    for spec in catalog()
+    for spec in catalogue()
     if spec.payload_type.__module__.startswith("commerce_events.")
 )
 

@@ -33,7 +33,7 @@ from commerce_events import (
     VoucherRemoval,
     WishlistProductAdded,
     WishlistProductRemoved,
-    catalog,
+    catalogue,
     emit,
     namespace,
     signals,
@@ -86,7 +86,7 @@ class TestModuleAttributes:
         """These tests list every event the catalogue module registers."""
         assert set(BUILT_INS) == {
             spec.name
-            for spec in catalog()
+            for spec in catalogue()
             if spec.payload_type.__module__ == "commerce_events._catalogue"
         }
 

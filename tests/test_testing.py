@@ -603,3 +603,21 @@ class TestCheckSubscriber:
         check_subscriber(ProductSearch, robust, settings=settings(max_examples=2))
 
         assert not signals.product_search.receivers
+
+
+class TestHiddenFieldsInCaptureMessages:
+    def test_repr_false_values_never_appear(self):
+        """A field declared repr=False shows its type only in assertion messages."""
+
+        @commerce_events.event("card_charged_capture_test")
+        class CardCharged:
+            card: str = commerce_events.field(repr=False)
+
+        with capture_events(CardCharged) as captured:
+            commerce_events.emit(CardCharged(card="4111111111111111"))
+        with pytest.raises(AssertionError) as info:
+            captured.assert_emitted(CardCharged, card="4000000000000002")
+        message = str(info.value)
+        assert "4111111111111111" not in message
+        assert "4000000000000002" not in message
+        assert "<str>" in message

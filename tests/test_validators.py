@@ -109,9 +109,17 @@ def refused(payload_type: type, **kwargs: Any) -> dict[str, str]:
 
 # -- values ---------------------------------------------------------------------------
 
-AMOUNTS = st.decimals(min_value=0, allow_nan=False, allow_infinity=False)
-NEGATIVE_AMOUNTS = st.decimals(
-    max_value=Decimal("-0.000001"), allow_nan=False, allow_infinity=False
+
+def _decimal(sign: int, digits: int, exponent: int) -> Decimal:
+    return Decimal((sign, tuple(int(d) for d in str(digits)), exponent))
+
+
+# Amounts within the bounds: at most 30 digits, an exponent within ±30.
+AMOUNTS = st.builds(
+    _decimal, st.just(0), st.integers(0, 10**30 - 1), st.integers(-30, 30)
+)
+NEGATIVE_AMOUNTS = st.builds(
+    _decimal, st.just(1), st.integers(1, 10**30 - 1), st.integers(-30, 30)
 )
 NON_FINITE = st.sampled_from(["NaN", "-NaN", "sNaN", "Infinity", "-Infinity"]).map(
     Decimal
@@ -159,6 +167,25 @@ class TestMoneyAmount:
 
         assert {"amount"} == fields.keys()
         assert f"'amount' must not be negative (got {amount})" == fields["amount"]
+
+    @pytest.mark.parametrize(
+        ("amount", "digits", "exponent"),
+        [
+            ("1e100000000", 1, 100000000),
+            ("1" * 31, 31, 0),
+            ("0.0000000000000000000000000000001", 1, -31),
+            ("1e31", 1, 31),
+        ],
+    )
+    def test_refuses_amounts_out_of_bounds(self, amount, digits, exponent):
+        """Hostile amounts (formatting 1e100000000 builds 100 MB) are refused."""
+        fields = refused(RefundIssued, amount=Decimal(amount), currency="EUR")
+
+        assert {"amount"} == fields.keys()
+        assert (
+            "'amount' must have at most 30 digits and an exponent within ±30 "
+            f"(got {digits} digits, exponent {exponent})"
+        ) == fields["amount"]
 
     @given(NON_FINITE)
     def test_refuses_non_finite_amounts(self, amount):

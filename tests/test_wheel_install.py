@@ -42,28 +42,87 @@ def _run(*args: object, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.fixture(name="fresh", scope="module")
-def _fresh(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A fresh environment with the wheel installed: (its python, a work dir)."""
-    base = tmp_path_factory.mktemp("wheel")
+@pytest.fixture(name="wheel", scope="module")
+def _wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A wheel of the checkout."""
+    base = tmp_path_factory.mktemp("dist")
     built = _run(
-        sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", base / "dist", ROOT,
+        sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", base, ROOT,
         cwd=base,
     )  # fmt: skip
     assert 0 == built.returncode, built.stderr
-    (wheel,) = (base / "dist").glob("commerce_events-*.whl")
+    (wheel,) = base.glob("commerce_events-*.whl")
+    return wheel
+
+
+def _environment(base: Path, *requirements: str) -> tuple[Path, Path]:
+    """A fresh venv in *base* with *requirements* installed: (python, work dir)."""
     created = _run(sys.executable, "-m", "venv", base / "venv", cwd=base)
     assert 0 == created.returncode, created.stderr
     bin_dir = "Scripts" if os.name == "nt" else "bin"
     python = base / "venv" / bin_dir / "python"
-    installed = _run(
-        python, "-m", "pip", "install", "-q", f"{wheel}[hypothesis]", "pytest",
-        cwd=base,
-    )  # fmt: skip
+    installed = _run(python, "-m", "pip", "install", "-q", *requirements, cwd=base)
     assert 0 == installed.returncode, installed.stderr
     work = base / "work"
     work.mkdir()
     return python, work
+
+
+@pytest.fixture(name="fresh", scope="module")
+def _fresh(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The wheel with its hypothesis extra, and pytest: (its python, a work dir)."""
+    return _environment(
+        tmp_path_factory.mktemp("fresh"), f"{wheel}[hypothesis]", "pytest"
+    )
+
+
+@pytest.fixture(name="bare", scope="module")
+def _bare(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The wheel alone, no extra: (its python, a work dir)."""
+    return _environment(tmp_path_factory.mktemp("bare"), str(wheel))
+
+
+class TestBareInstall:
+    """Without any extra, the package and its public surface still work."""
+
+    def test_names_of_extras_do_not_break_the_package(self, bare):
+        """import *, hasattr and dir() work; the lazy names say which extra."""
+        python, work = bare
+        script = textwrap.dedent(
+            """
+            import commerce_events
+            namespace = {}
+            exec("from commerce_events import *", namespace)
+            assert "emit" in namespace and "OrderPlaced" in namespace
+            assert "to_dict" not in namespace
+            assert not hasattr(commerce_events, "to_dict")
+            assert not hasattr(commerce_events, "forward")
+            names = dir(commerce_events)
+            assert "catalogue" in names and "to_dict" not in names
+            try:
+                commerce_events.from_dict
+            except AttributeError as exc:
+                assert "pip install 'commerce-events[serialization]'" in str(exc)
+            else:
+                raise AssertionError("from_dict without cattrs")
+            for module, extra in [
+                ("commerce_events.serialization", "serialization"),
+                ("commerce_events.testing.strategies", "hypothesis"),
+            ]:
+                try:
+                    __import__(module)
+                except ImportError as exc:
+                    assert f"commerce-events[{extra}]" in str(exc), exc
+                else:
+                    raise AssertionError(module)
+            print(len(commerce_events.catalogue()))
+            """
+        )
+
+        result = _run(python, "-W", "error", "-c", script, cwd=work)
+
+        assert 0 == result.returncode, result.stderr
+        assert int(result.stdout) >= 28
 
 
 class TestInstalledWheel:

@@ -13,7 +13,7 @@ from commerce_events import (
     OrderPlaced,
     PayloadSpec,
     ProductViewed,
-    catalog,
+    catalogue,
     deferred,
     emit,
     emit_async,
@@ -147,4 +147,4 @@ assert_type(connected(object(), product=Product(), user=None), None)
 results = signals.product_viewed.send(object(), product=Product())
 assert_type(results, list[tuple[Callable[..., Any], Any]])
 assert_type(commerce_events.namespace["order_placed"], EventSignal)
-assert_type(catalog(), tuple[PayloadSpec, ...])
+assert_type(catalogue(), tuple[PayloadSpec, ...])

@@ -17,7 +17,7 @@ from contextvars import ContextVar, Token
 from typing import Any
 
 from commerce_events import Delivery, add_observer
-from commerce_events._payload import _short_repr, _type_only, spec_of
+from commerce_events._payload import short_repr, spec_of, type_only
 
 __all__ = ["EventRecorder", "recorder", "render", "rows"]
 
@@ -63,7 +63,7 @@ def _shown_fields(payload: Any) -> list[tuple[str, str]]:
     # custom repr used, hidden fields left out; long values cut.
     spec = spec_of(type(payload))
     if spec is None:
-        return [("payload", _short_repr(payload, _REPR_LIMIT))]
+        return [("payload", short_repr(payload, _REPR_LIMIT))]
     shown = []
     for fs in spec.fields:
         attribute = getattr(type(payload), "__attrs_attrs__", None)
@@ -72,11 +72,11 @@ def _shown_fields(payload: Any) -> list[tuple[str, str]]:
             continue
         value = getattr(payload, fs.name)
         if fs.sensitive:
-            text = _type_only(value)
+            text = type_only(value)
         elif callable(how):
             text = how(value)
         else:
-            text = _short_repr(value, _REPR_LIMIT)
+            text = short_repr(value, _REPR_LIMIT)
         shown.append((fs.name, text))
     return shown
 
@@ -108,7 +108,7 @@ def _row(delivery: Delivery, status: str) -> dict[str, Any]:
     return {
         "event": delivery.event,
         "status": status,
-        "sender": _short_repr(delivery.sender, _REPR_LIMIT),
+        "sender": short_repr(delivery.sender, _REPR_LIMIT),
         "fields": _shown_fields(delivery.payload),
         "calls": [
             {

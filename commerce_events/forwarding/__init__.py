@@ -39,29 +39,37 @@ second.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from types import TracebackType
 from typing import Any, Final, Protocol, runtime_checkable
+
+import attrs
 
 from .._context import EventMetadata
 from .._delivery import deliver
 from .._failures import policy_of
 from .._scopes import CommitHook
-from .._serialization_errors import ForwardingError, SerializationError
 from .._settings import OnError
 from .._subscribe import subscribe, unsubscribe
 from .._subscriptions import ANY, route_for_type
 from ..cloudevents import DEFAULT_TYPE_PREFIX, _read, event_type, to_cloudevent
+from ..exceptions import (
+    DeliveryInProgressError,
+    ForwardingError,
+    SerializationError,
+)
 from ..serialization import Unknown, from_dict
 
 __all__ = [
+    "DEFAULT_TIMEOUT",
+    "Backoff",
     "Forwarder",
     "Forwarding",
-    "ForwardingError",
     "SeenIds",
     "SeenStore",
     "consume_envelope",
@@ -70,6 +78,13 @@ __all__ = [
 ]
 
 logger: Final = logging.getLogger("commerce_events.forwarding")
+
+DEFAULT_TIMEOUT: Final = 5.0
+"""The longest the Redis and Celery forwarders' sends block an emit by
+default, in seconds (their ``timeout=``).
+
+.. versionadded:: 0.2.0
+"""
 
 DEFAULT_SOURCE: Final = "/commerce_events"
 """The envelopes' ``source`` when :func:`forward` is not given one.
@@ -104,8 +119,49 @@ def destination_of(forwarder: object) -> str:
     return destination if isinstance(destination, str) else repr(forwarder)
 
 
+@attrs.frozen
+class Backoff:
+    """Exponential backoff: the waits between attempts while a broker is down.
+
+    Attributes:
+        initial: The first wait, in seconds.
+        maximum: The longest wait, in seconds.
+        factor: How much longer each wait is than the one before.
+
+    Used by :class:`~commerce_events.outbox.Relay` and
+    :class:`~commerce_events.forwarding.redis.RedisStreamConsumer`.
+
+    .. versionadded:: 0.2.0
+    """
+
+    initial: float = 0.5
+    maximum: float = 30.0
+    factor: float = 2.0
+
+    def delays(self) -> Iterator[float]:
+        """The waits, one per failed attempt in a row."""
+        delay = self.initial
+        while True:
+            yield delay
+            delay = min(self.maximum, delay * self.factor)
+
+
+def _dumps_envelope(envelope: Mapping[str, Any]) -> str:
+    """An envelope as compact JSON text (no NaN; non-ASCII kept as is)."""
+    return json.dumps(
+        envelope, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+
+
 class SeenStore(Protocol):
     """Remembers the ids of events already delivered, to drop duplicates.
+
+    A store shared by several consumers may also have ``begin(event_id)``,
+    which atomically takes an event for delivery and returns ``"new"`` (taken:
+    deliver it), ``"done"`` (delivered already: a duplicate) or ``"busy"``
+    (another consumer is delivering it), and ``release(event_id)``, called
+    when the delivery failed. :func:`consume_envelope` uses them when present,
+    so two consumers can never both deliver one event.
 
     .. versionadded:: 0.1.0
     """
@@ -396,7 +452,8 @@ def consume_envelope(
         envelope: The CloudEvents envelope, as a dict or JSON text.
         seen: Drop the envelope if its id is in *seen*; remember it once
             delivered (a failed delivery is not remembered, so a redelivery is
-            tried again).
+            tried again). See :class:`SeenStore` for stores shared between
+            consumers.
         sender: The sender the subscribers see.
         type_prefix: The prefix the envelope's ``type`` must have.
         unknown: What to do with data fields this process does not know.
@@ -410,29 +467,56 @@ def consume_envelope(
         SubscriberError: Subscribers with the ``"raise"`` policy failed.
         AsyncDeliveryError: The event has async subscribers and no bridge
             reaches them from here (see ``set_async_bridge``).
+        DeliveryInProgressError: Another consumer is delivering this event
+            (a shared *seen* store says so): try again later.
 
     .. versionadded:: 0.1.0
     """
+    payload, metadata = _load(envelope, type_prefix, unknown)
+    return _deliver(payload, metadata, seen=seen, sender=sender)
+
+
+def _load(
+    envelope: Mapping[str, Any] | str | bytes, type_prefix: str, unknown: Unknown
+) -> tuple[Any, EventMetadata]:
+    """Read an envelope into its payload and metadata (raises if unreadable)."""
     read = _read(envelope, type_prefix)
-    metadata = read.metadata
-    if seen is not None and metadata.id in seen:
-        logger.info(
-            "skipped duplicate %r (id %s)",
-            metadata.event,
-            metadata.id,
-            extra={"event_name": metadata.event, "event_id": str(metadata.id)},
-        )
-        return None
     payload = from_dict(read.spec.payload_type, read.data, unknown=unknown)
+    return payload, read.metadata
+
+
+def _deliver(
+    payload: Any, metadata: EventMetadata, *, seen: SeenStore | None, sender: Any
+) -> Any:
+    """Deliver a read payload unless *seen* has it; remember it once delivered."""
+    begin = getattr(seen, "begin", None)
+    if seen is not None:
+        state = begin(metadata.id) if begin is not None else None
+        if state == "busy":
+            raise DeliveryInProgressError(metadata.event, metadata.id)
+        if state == "done" or (state is None and metadata.id in seen):
+            logger.info(
+                "skipped duplicate %r (id %s)",
+                metadata.event,
+                metadata.id,
+                extra={"event_name": metadata.event, "event_id": str(metadata.id)},
+            )
+            return None
     _received.add(metadata.id)
     # The id is remembered only once the event was really delivered: not when
     # it was muted, nor when the deferred() block it was queued in failed.
-    deliver(
-        route_for_type(read.spec.payload_type),
-        payload,
-        sender,
-        None,
-        metadata,
-        after=None if seen is None else lambda: seen.add(metadata.id),
-    )
+    try:
+        deliver(
+            route_for_type(type(payload)),
+            payload,
+            sender,
+            None,
+            metadata,
+            after=None if seen is None else lambda: seen.add(metadata.id),
+        )
+    except BaseException:
+        release = getattr(seen, "release", None)
+        if begin is not None and release is not None:
+            release(metadata.id)  # let a redelivery try again at once
+        raise
     return payload

@@ -20,9 +20,11 @@ bus, where ordinary subscribers handle it::
 
 The envelope is the task's one argument, a dict of JSON data, so Celery's
 default JSON serializer carries it. The task is acknowledged after it ran
-(``acks_late=True``), so a worker that dies mid-task leaves it to another;
-Celery still acknowledges a task that *failed*: pass ``autoretry_for=`` and
-``max_retries=`` to :func:`make_celery_task` to retry failing subscribers.
+(``acks_late=True``), and given back to the broker if its worker dies mid-task
+(``reject_on_worker_lost=True``), so another worker runs it. A task whose
+subscribers failed is retried with exponential backoff (five times by
+default); an envelope that cannot be read (:data:`POISON`) fails at once,
+since retrying cannot help.
 
 .. versionadded:: 0.1.0
 """
@@ -33,14 +35,23 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final, Protocol
 
 from ..cloudevents import DEFAULT_TYPE_PREFIX
-from . import SeenStore, consume_envelope
+from ..exceptions import EnvelopeError, PayloadError
+from . import DEFAULT_TIMEOUT, SeenStore, consume_envelope
+from ._deadline import call_within
 
-__all__ = ["DEFAULT_TASK_NAME", "CeleryForwarder", "make_celery_task"]
+__all__ = ["DEFAULT_TASK_NAME", "POISON", "CeleryForwarder", "make_celery_task"]
 
 DEFAULT_TASK_NAME: Final = "commerce_events.consume"
 """The name of the task that consumes envelopes, on both sides.
 
 .. versionadded:: 0.1.0
+"""
+
+
+POISON: Final = (EnvelopeError, PayloadError)
+"""Failures of a task that retrying cannot fix: its envelope is unreadable.
+
+.. versionadded:: 0.2.0
 """
 
 
@@ -66,19 +77,35 @@ class CeleryForwarder:
     Args:
         app: The Celery application.
         task_name: The task's name.
+        timeout: The longest a send may block an emit, in seconds, whatever
+            the broker does (a frozen broker): past it the send fails with a
+            ``TimeoutError`` (the forwarding subscriber's
+            :class:`~commerce_events.exceptions.ForwardingError`), though the
+            task may still be published. None waits as long as Celery does.
         options: Passed to :meth:`celery.Celery.send_task` (``queue=``,
             ``retry=``, ``retry_policy=``, ...). Celery retries publishing
             three times by default; a send that still fails raises, and
             :func:`~commerce_events.forwarding.forward` reports it.
 
     .. versionadded:: 0.1.0
+    .. versionchanged:: 0.2.0
+       *timeout*.
     """
 
     def __init__(
-        self, app: CeleryApp, task_name: str = DEFAULT_TASK_NAME, **options: Any
+        self,
+        app: CeleryApp,
+        task_name: str = DEFAULT_TASK_NAME,
+        *,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        **options: Any,
     ) -> None:
+        if timeout is not None and not timeout > 0:
+            msg = f"timeout must be positive or None, got {timeout!r}"
+            raise ValueError(msg)
         self.app = app
         self.task_name = task_name
+        self.timeout = timeout
         self.options = options
 
     @property
@@ -89,7 +116,11 @@ class CeleryForwarder:
     def send(self, envelope: Mapping[str, Any], /) -> None:
         """Send the task with *envelope* as its argument, and its id as the task's."""
         options = {"task_id": str(envelope["id"]), **self.options}
-        self.app.send_task(self.task_name, args=(dict(envelope),), **options)
+        args = (dict(envelope),)
+        call_within(
+            lambda: self.app.send_task(self.task_name, args=args, **options),
+            self.timeout,
+        )
 
     def __repr__(self) -> str:
         return f"<CeleryForwarder {self.task_name!r}>"
@@ -117,15 +148,31 @@ def make_celery_task(
             :class:`~commerce_events.forwarding.SeenIds`).
         sender: The sender the worker's subscribers see.
         type_prefix: The prefix the envelopes' ``type`` must have.
-        task_options: Passed to ``app.task`` (``acks_late`` defaults to True,
-            ``shared`` to False).
+        task_options: Passed to ``app.task``. The defaults: ``acks_late`` and
+            ``reject_on_worker_lost`` (a worker that dies mid-task leaves it
+            to another), retries of every failure but the poison ones
+            (``autoretry_for=(Exception,)``, ``dont_autoretry_for=``
+            :data:`POISON`, ``max_retries=5``) with exponential backoff
+            (``retry_backoff=True``, at most ``retry_backoff_max=600`` s,
+            with jitter), and ``shared=False``.
 
     Returns:
         The Celery task.
 
     .. versionadded:: 0.1.0
+    .. versionchanged:: 0.2.0
+       ``reject_on_worker_lost`` and retries with backoff by default; poison
+       messages are never retried.
     """
     task_options.setdefault("acks_late", True)
+    # acks_late alone acknowledges the task of a worker killed mid-task.
+    task_options.setdefault("reject_on_worker_lost", True)
+    task_options.setdefault("autoretry_for", (Exception,))
+    task_options.setdefault("dont_autoretry_for", POISON)
+    task_options.setdefault("max_retries", 5)
+    task_options.setdefault("retry_backoff", True)
+    task_options.setdefault("retry_backoff_max", 600)
+    task_options.setdefault("retry_jitter", True)
     # This app's task only: Celery shares decorated tasks with every app.
     task_options.setdefault("shared", False)
 

@@ -37,8 +37,10 @@ import json
 import logging
 import threading
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
+
+import attrs
 
 try:
     import redis.exceptions
@@ -49,18 +51,25 @@ except ImportError as _exc:  # pragma: no cover - depends on the installation
     )
     raise ImportError(msg) from _exc
 
-from .._serialization_errors import EnvelopeError
+from .._limits import printable
 from ..cloudevents import DEFAULT_TYPE_PREFIX
-from . import SeenStore, consume_envelope
+from ..exceptions import DeliveryInProgressError, EnvelopeError
+from . import DEFAULT_TIMEOUT, Backoff, SeenStore, _deliver, _load
+from . import _dumps_envelope as dumps_envelope
+from ._deadline import call_within
 
 if TYPE_CHECKING:
     import redis as redis_module
 
 __all__ = [
+    "DEAD_LETTER_REASON",
     "ENVELOPE_FIELD",
+    "DeadLetter",
     "RedisSeenIds",
     "RedisStreamConsumer",
     "RedisStreamForwarder",
+    "dead_letters",
+    "redrive",
 ]
 
 logger: Final = logging.getLogger("commerce_events.forwarding.redis")
@@ -72,12 +81,6 @@ ENVELOPE_FIELD: Final = "envelope"
 """
 
 
-def _dumps(envelope: Mapping[str, Any]) -> str:
-    return json.dumps(
-        envelope, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
-
-
 def _text(value: object) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
@@ -86,21 +89,40 @@ class RedisStreamForwarder:
     """Appends each envelope to a Redis stream (``XADD``).
 
     Args:
-        client: A :class:`redis.Redis` client.
+        client: A :class:`redis.Redis` client. Give it timeouts and few
+            retries (``socket_timeout=2, socket_connect_timeout=2,
+            retry=Retry(NoBackoff(), 1)``): redis-py's defaults retry a dead
+            server for seconds.
         stream: The stream's key.
         maxlen: Trim the stream to about this many entries (``MAXLEN ~``);
             default: never trim. Trimmed entries are gone even if a consumer
             group has not read them yet.
+        timeout: The longest a send may block an emit, in seconds, whatever
+            the client does (a frozen server): past it the send fails with a
+            ``TimeoutError`` (the forwarding subscriber's
+            :class:`~commerce_events.exceptions.ForwardingError`), though the
+            entry may still arrive. None waits as long as the client does.
 
     .. versionadded:: 0.1.0
+    .. versionchanged:: 0.2.0
+       *timeout*.
     """
 
     def __init__(
-        self, client: redis_module.Redis, stream: str, *, maxlen: int | None = None
+        self,
+        client: redis_module.Redis,
+        stream: str,
+        *,
+        maxlen: int | None = None,
+        timeout: float | None = DEFAULT_TIMEOUT,
     ) -> None:
+        if timeout is not None and not timeout > 0:
+            msg = f"timeout must be positive or None, got {timeout!r}"
+            raise ValueError(msg)
         self.client = client
         self.stream = stream
         self.maxlen = maxlen
+        self.timeout = timeout
 
     @property
     def destination(self) -> str:
@@ -108,13 +130,40 @@ class RedisStreamForwarder:
         return f"redis stream {self.stream!r}"
 
     def send(self, envelope: Mapping[str, Any], /) -> None:
-        """Append *envelope* (as JSON) to the stream."""
-        self.client.xadd(
-            self.stream,
-            {ENVELOPE_FIELD: _dumps(envelope)},
-            maxlen=self.maxlen,
-            approximate=True,
+        """Append *envelope* (as JSON) to the stream, within *timeout*."""
+        fields: dict[Any, Any] = {ENVELOPE_FIELD: dumps_envelope(envelope)}
+        call_within(
+            lambda: self.client.xadd(
+                self.stream, fields, maxlen=self.maxlen, approximate=True
+            ),
+            self.timeout,
         )
+
+    def send_many(self, envelopes: Sequence[Mapping[str, Any]], /) -> None:
+        """Append *envelopes*, in order, in one round trip (a pipeline).
+
+        Used by the outbox relay. If it raises, any number of them may have
+        been appended: the relay sends them all again (at least once).
+        """
+        self.send_json_many([dumps_envelope(e) for e in envelopes])
+
+    def send_json_many(self, texts: Sequence[str], /) -> None:
+        """Append envelopes already written as JSON, in one round trip.
+
+        The relay's way: outbox rows hold the envelopes as this forwarder
+        writes them, so they go as they are, never parsed and written again.
+        """
+        entries: list[dict[Any, Any]] = [{ENVELOPE_FIELD: text} for text in texts]
+
+        def append() -> None:
+            with self.client.pipeline(transaction=False) as pipeline:
+                for fields in entries:
+                    pipeline.xadd(
+                        self.stream, fields, maxlen=self.maxlen, approximate=True
+                    )
+                pipeline.execute()
+
+        call_within(append, self.timeout)
 
     def __repr__(self) -> str:
         return f"<RedisStreamForwarder {self.stream!r}>"
@@ -126,12 +175,22 @@ class RedisSeenIds:
     Each id is a key (``<prefix><id>``) that expires after *ttl*, so the store
     stays bounded; a duplicate arriving later than that is delivered again.
 
+    Consumers take an event before delivering it with one atomic command
+    (``SET key pending NX PX lease GET``): if two consumers get the same entry
+    (one reclaimed it from the other), only one delivers it; the other leaves
+    the entry pending (:class:`~commerce_events.exceptions.DeliveryInProgressError`).
+    A consumer that dies mid-delivery holds the event for *lease* at most.
+
     Args:
         client: A :class:`redis.Redis` client.
         prefix: The keys' prefix.
         ttl: How long an id is remembered.
+        lease: How long a consumer may take to deliver an event before another
+            one may deliver it instead.
 
     .. versionadded:: 0.1.0
+    .. versionchanged:: 0.2.0
+       Takes events atomically (*lease*).
     """
 
     def __init__(
@@ -140,20 +199,43 @@ class RedisSeenIds:
         *,
         prefix: str = "commerce_events:seen:",
         ttl: dt.timedelta = dt.timedelta(days=1),
+        lease: dt.timedelta = dt.timedelta(minutes=5),
     ) -> None:
         self.client = client
         self.prefix = prefix
         self.ttl = ttl
+        self.lease = lease
 
     def __contains__(self, event_id: object, /) -> bool:
-        return bool(self.client.exists(f"{self.prefix}{event_id}"))
+        return self.client.get(f"{self.prefix}{event_id}") == _DONE
+
+    def begin(self, event_id: uuid.UUID, /) -> str:
+        """Take *event_id* for delivery: ``"new"``, ``"done"`` or ``"busy"``."""
+        previous = self.client.set(
+            f"{self.prefix}{event_id}", _PENDING, nx=True, px=self.lease, get=True
+        )
+        if previous is None:
+            return "new"
+        return "done" if previous == _DONE else "busy"
+
+    def release(self, event_id: uuid.UUID, /) -> None:
+        """Give *event_id* up after a failed delivery (a retry may take it)."""
+        self.client.delete(f"{self.prefix}{event_id}")
 
     def add(self, event_id: uuid.UUID, /) -> None:
-        """Remember *event_id* for *ttl*."""
-        self.client.set(f"{self.prefix}{event_id}", 1, ex=self.ttl)
+        """Remember *event_id* as delivered, for *ttl*."""
+        self.client.set(f"{self.prefix}{event_id}", _DONE, ex=self.ttl)
 
     def __repr__(self) -> str:
         return f"<RedisSeenIds {self.prefix!r}>"
+
+
+_PENDING: Final = b"pending"
+_DONE: Final = b"1"  # what 0.1 wrote: ids it remembered stay remembered
+
+# Redis errors that pass: the server restarts, is full, is loading its data,
+# times out. The consumer logs them and tries again after a backoff.
+_TRANSIENT: Final = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 
 
 class RedisStreamConsumer:
@@ -164,7 +246,7 @@ class RedisStreamConsumer:
     dead-letter stream.
 
     Args:
-        client: A :class:`redis.Redis` client.
+        client: A :class:`redis.Redis` client (RESP2 or RESP3).
         stream: The stream's key.
         group: The consumer group (created, with the stream, if missing).
         consumer: This consumer's name within the group.
@@ -176,8 +258,13 @@ class RedisStreamConsumer:
             died) for this long; None never claims.
         max_deliveries: Attempts before an entry is dead-lettered.
         dead_letter: The dead-letter stream; default ``<stream>:dead``.
+        backoff: The waits of :meth:`run` while Redis fails.
 
     .. versionadded:: 0.1.0
+    .. versionchanged:: 0.2.0
+       Survives Redis (:meth:`run`), reads its own pending entries first,
+       claims with ``XAUTOCLAIM``, reads RESP3, dead-letters every unreadable
+       entry with its fields and the reason.
     """
 
     def __init__(
@@ -194,6 +281,7 @@ class RedisStreamConsumer:
         claim_idle_ms: int | None = 60_000,
         max_deliveries: int = 5,
         dead_letter: str | None = None,
+        backoff: Backoff | None = None,
     ) -> None:
         if batch < 1 or max_deliveries < 1:
             msg = "batch and max_deliveries must be at least 1"
@@ -211,7 +299,12 @@ class RedisStreamConsumer:
         self.dead_letter: str = (
             dead_letter if dead_letter is not None else f"{stream}:dead"
         )
+        self.backoff: Backoff = backoff if backoff is not None else Backoff()
         self._group_ready = False
+        # On start, this consumer's own pending entries (delivered to it
+        # before a crash or restart) come first: read from id 0 until none.
+        self._own_pending = True
+        self._claim_from = "0-0"
 
     def ensure_group(self) -> None:
         """Create the consumer group (and the stream) unless they exist.
@@ -229,16 +322,47 @@ class RedisStreamConsumer:
     def run_once(self, *, block_ms: int | None = None) -> int:
         """Handle the entries available now (waiting up to *block_ms* for some).
 
-        First claims entries pending for longer than *claim_idle_ms*, then
-        reads new ones. Failures are logged (with the entry and event ids) and
-        leave the entry pending; they are never raised.
+        First this consumer's own pending entries (after a start), then
+        entries other consumers left pending for longer than *claim_idle_ms*
+        (``XAUTOCLAIM``), then new ones. Failures of subscribers are logged
+        (with the entry and event ids) and leave the entry pending; entries
+        that cannot be read are dead-lettered. Errors of Redis itself are
+        raised (:meth:`run` survives them); a missing group (``NOGROUP``) is
+        created again.
 
         Returns:
             How many entries were handled (delivered, dropped as duplicates or
             dead-lettered).
         """
+        try:
+            return self._run_once(block_ms)
+        except redis.exceptions.ResponseError as exc:
+            if "NOGROUP" not in str(exc):
+                raise
+            logger.warning(
+                "the consumer group %r of redis stream %r is gone (%s); "
+                "creating it again",
+                self.group,
+                self.stream,
+                exc,
+            )
+            self._group_ready = False
+            self._own_pending = True
+            self.ensure_group()
+            return 0
+
+    def _run_once(self, block_ms: int | None) -> int:
         if not self._group_ready:
             self.ensure_group()
+        if self._own_pending:
+            entries = _entries(
+                self.client.xreadgroup(
+                    self.group, self.consumer, {self.stream: "0"}, count=self.batch
+                )
+            )
+            if entries:
+                return sum(self._handle_pending(e, fields) for e, fields in entries)
+            self._own_pending = False
         handled = self._claim()
         response = self.client.xreadgroup(
             self.group,
@@ -248,94 +372,144 @@ class RedisStreamConsumer:
             block=block_ms,
         )
         for entry_id, fields in _entries(response):
-            handled += self._handle(_text(entry_id), fields)
+            handled += self._handle(entry_id, fields)
         return handled
 
     def run(self, *, stop: threading.Event | None = None, block_ms: int = 1000) -> None:
-        """Handle entries until *stop* is set (forever without one)."""
+        """Handle entries until *stop* is set (forever without one).
+
+        Redis failing (connection lost, server restarting or full, timeouts)
+        never ends the loop: each failure is logged (WARNING) and retried after
+        the *backoff* waits; recovering is logged too.
+        """
         if block_ms < 1:
             msg = "block_ms must be at least 1 (0 would block forever)"
             raise ValueError(msg)
-        while stop is None or not stop.is_set():
-            self.run_once(block_ms=block_ms)
+        stop = stop if stop is not None else threading.Event()
+        delays: Iterator[float] | None = None
+        while not stop.is_set():
+            try:
+                self.run_once(block_ms=block_ms)
+            except (*_TRANSIENT, redis.exceptions.ResponseError) as exc:
+                # Entries read before the failure are pending for this
+                # consumer: read them first again, rather than after
+                # claim_idle_ms.
+                self._own_pending = True
+                if delays is None:
+                    delays = self.backoff.delays()
+                delay = next(delays)
+                logger.warning(
+                    "reading redis stream %r failed (%s: %s); retrying in %.1f s",
+                    self.stream,
+                    type(exc).__name__,
+                    exc,
+                    delay,
+                )
+                stop.wait(delay)
+                continue
+            if delays is not None:
+                delays = None
+                logger.info("reading redis stream %r again", self.stream)
 
     def _claim(self) -> int:
         if self.claim_idle_ms is None:
             return 0
-        pending: Any = self.client.xpending_range(
+        reply: Any = self.client.xautoclaim(
             self.stream,
             self.group,
-            min="-",
-            max="+",
+            self.consumer,
+            self.claim_idle_ms,
+            start_id=self._claim_from,
             count=self.batch,
-            idle=self.claim_idle_ms,
         )
-        handled = 0
-        for info in pending:
-            entry_id = _text(info["message_id"])
-            claimed: Any = self.client.xclaim(
-                self.stream, self.group, self.consumer, self.claim_idle_ms, [entry_id]
-            )
-            if not claimed or not claimed[0][1]:
-                # Trimmed from the stream while pending: nothing to deliver.
-                self.client.xack(self.stream, self.group, entry_id)
-                continue
-            fields = claimed[0][1]
-            if int(info["times_delivered"]) >= self.max_deliveries:
-                self._bury(
-                    entry_id,
-                    fields,
-                    f"failed {info['times_delivered']} deliveries",
-                )
-                handled += 1
-            else:
-                handled += self._handle(entry_id, fields)
-        return handled
+        self._claim_from = _text(reply[0])
+        claimed = [(entry_id, fields) for entry_id, fields in reply[1] if fields]
+        if not claimed:
+            return 0
+        return sum(self._handle_pending(e, fields) for e, fields in claimed)
 
-    def _handle(self, entry_id: str, fields: Mapping[Any, Any]) -> int:
+    def _handle_pending(self, entry_id: Any, fields: Any) -> int:
+        """Handle an entry delivered before: dead-letter it after max_deliveries."""
+        entry_id = _text(entry_id)
+        if not fields:
+            # Trimmed from the stream while pending: nothing to deliver.
+            self.client.xack(self.stream, self.group, entry_id)
+            return 1
+        info: Any = self.client.xpending_range(
+            self.stream, self.group, min=entry_id, max=entry_id, count=1
+        )
+        deliveries = int(info[0]["times_delivered"]) if info else 1
+        if deliveries > self.max_deliveries:
+            self._bury(
+                entry_id,
+                fields,
+                f"not delivered after {deliveries - 1} attempts (see the "
+                "consumer's log for each failure)",
+            )
+            return 1
+        return self._handle(entry_id, fields)
+
+    def _handle(self, entry_id: Any, fields: Mapping[Any, Any]) -> int:
+        entry_id = _text(entry_id)
         raw = fields.get(ENVELOPE_FIELD, fields.get(ENVELOPE_FIELD.encode()))
         try:
             if raw is None:
                 raise EnvelopeError({"<entry>": f"no {ENVELOPE_FIELD!r} field"})
-            consume_envelope(
-                raw,
-                seen=self.seen,
-                sender=self.sender,
-                type_prefix=self.type_prefix,
-            )
-        except EnvelopeError as exc:
-            # Never readable here: retrying cannot help.
-            self._bury(entry_id, fields, str(exc))
+            payload, metadata = _load(raw, self.type_prefix, "ignore")
+        except Exception as exc:  # noqa: BLE001 - whatever it is, it is unreadable
+            # RecursionError, MemoryError, EnvelopeError, PayloadError...:
+            # never readable here, retrying cannot help.
+            self._bury(entry_id, fields, f"{type(exc).__name__}: {exc}")
             return 1
+        try:
+            _deliver(payload, metadata, seen=self.seen, sender=self.sender)
+        except (*_TRANSIENT, redis.exceptions.ResponseError):
+            # Redis itself (the seen ids) failed, not the subscribers (their
+            # failures come as a SubscriberError): not the entry's fault.
+            raise
+        except DeliveryInProgressError as exc:
+            logger.info(
+                "%s; entry %s of redis stream %r stays pending",
+                exc,
+                entry_id,
+                self.stream,
+            )
+            return 0
         except Exception:
-            event, event_id = _describe(raw)
             logger.exception(
-                "consuming %s (id %s) from redis stream %r (entry %s) failed; it "
+                "consuming %r (id %s) from redis stream %r (entry %s) failed; it "
                 "stays pending and is retried",
-                event,
-                event_id,
+                metadata.event,
+                metadata.id,
                 self.stream,
                 entry_id,
-                extra={"event_name": event, "event_id": event_id, "entry_id": entry_id},
+                extra={
+                    "event_name": metadata.event,
+                    "event_id": str(metadata.id),
+                    "entry_id": entry_id,
+                },
             )
             return 0
         self.client.xack(self.stream, self.group, entry_id)
         return 1
 
     def _bury(self, entry_id: str, fields: Mapping[Any, Any], reason: str) -> None:
-        raw = fields.get(ENVELOPE_FIELD, fields.get(ENVELOPE_FIELD.encode(), b""))
-        event, event_id = _describe(raw)
-        self.client.xadd(
-            self.dead_letter,
+        # The dead letter keeps every field of the entry as it was, and says
+        # where it came from and why it is here.
+        dead: dict[Any, Any] = {**fields}
+        dead.update(
             {
-                ENVELOPE_FIELD: raw,
-                "error": reason,
-                "stream": self.stream,
-                "group": self.group,
-                "entry_id": entry_id,
-            },
+                DEAD_LETTER_REASON: reason[:_MAX_REASON],
+                "dead:stream": self.stream,
+                "dead:group": self.group,
+                "dead:entry_id": entry_id,
+            }
         )
+        self.client.xadd(self.dead_letter, dead)
         self.client.xack(self.stream, self.group, entry_id)
+        event, event_id = _describe(
+            fields.get(ENVELOPE_FIELD, fields.get(ENVELOPE_FIELD.encode()))
+        )
         logger.error(
             "moved %s (id %s), entry %s of redis stream %r, to %r: %s",
             event,
@@ -343,7 +517,7 @@ class RedisStreamConsumer:
             entry_id,
             self.stream,
             self.dead_letter,
-            reason,
+            printable(reason[:_MAX_REASON]),
             extra={"event_name": event, "event_id": event_id, "entry_id": entry_id},
         )
 
@@ -354,10 +528,106 @@ class RedisStreamConsumer:
         )
 
 
-def _entries(response: Any) -> Iterable[tuple[Any, Mapping[Any, Any]]]:
+DEAD_LETTER_REASON: Final = "dead:reason"
+"""The dead letters' field saying why the entry is there.
+
+Beside it, ``dead:stream``, ``dead:group`` and ``dead:entry_id`` say where it
+came from; every other field is the original entry's.
+
+.. versionadded:: 0.2.0
+"""
+
+_MAX_REASON: Final = 2000  # characters of an exception message kept
+
+
+@attrs.frozen
+class DeadLetter:
+    """An entry of a dead-letter stream (see :func:`dead_letters`).
+
+    Attributes:
+        id: The dead letter's entry id.
+        stream: The stream the entry came from.
+        entry_id: Its id there.
+        reason: Why it was dead-lettered.
+        fields: The original entry's fields.
+
+    .. versionadded:: 0.2.0
+    """
+
+    id: str
+    stream: str
+    entry_id: str
+    reason: str
+    fields: Mapping[str, str]
+
+
+def _dead_letter(entry_id: Any, raw: Mapping[Any, Any]) -> DeadLetter:
+    fields = {_text(k): _text(v) for k, v in raw.items()}
+    return DeadLetter(
+        id=_text(entry_id),
+        stream=fields.pop("dead:stream", ""),
+        entry_id=fields.pop("dead:entry_id", ""),
+        reason=fields.pop(DEAD_LETTER_REASON, fields.pop("error", "")),
+        fields={k: v for k, v in fields.items() if k != "dead:group"},
+    )
+
+
+def dead_letters(
+    client: redis_module.Redis, dead_letter: str, *, count: int = 100
+) -> list[DeadLetter]:
+    """The oldest *count* entries of a dead-letter stream.
+
+    .. versionadded:: 0.2.0
+    """
+    reply: Any = client.xrange(dead_letter, count=count)
+    return [_dead_letter(entry_id, fields) for entry_id, fields in reply]
+
+
+def redrive(
+    client: redis_module.Redis,
+    dead_letter: str,
+    ids: Iterable[str] | None = None,
+) -> int:
+    """Send dead letters back to their streams, as new entries; delete them here.
+
+    Fix the cause first (deploy the consumer that reads them, or a fixed load
+    hook). Each dead letter goes back with its original fields; it is removed
+    from *dead_letter* once re-added.
+
+    Args:
+        client: A :class:`redis.Redis` client.
+        dead_letter: The dead-letter stream.
+        ids: The dead letters to send back; default: all of them.
+
+    Returns:
+        How many were sent back.
+
+    .. versionadded:: 0.2.0
+    """
+    wanted = None if ids is None else set(ids)
+    sent = 0
+    start = "-"
+    while True:
+        reply: Any = client.xrange(dead_letter, min=start, count=100)
+        if not reply:
+            return sent
+        for entry_id, raw in reply:
+            letter = _dead_letter(entry_id, raw)
+            if wanted is not None and letter.id not in wanted:
+                continue
+            if not letter.stream:
+                continue  # not one of ours: it cannot say where it came from
+            original: dict[Any, Any] = {**letter.fields}
+            client.xadd(letter.stream, original)
+            client.xdel(dead_letter, letter.id)
+            sent += 1
+        start = "(" + _text(reply[-1][0])
+
+
+def _entries(response: Any) -> list[tuple[Any, Mapping[Any, Any]]]:
     """The (id, fields) entries of an XREADGROUP reply, RESP2 or RESP3."""
     if not response:
-        return ()
+        return []
     streams = (
         response.values() if isinstance(response, dict) else (s for _, s in response)
     )
@@ -365,20 +635,23 @@ def _entries(response: Any) -> Iterable[tuple[Any, Mapping[Any, Any]]]:
 
 
 def _flat(entries: Any) -> Iterable[tuple[Any, Mapping[Any, Any]]]:
-    # RESP3 nests one more list level per stream.
-    for entry in entries:
-        if entry and isinstance(entry[0], list):
-            yield from entry
+    # An entry is a pair (id, fields); RESP3 nests each stream's entries in
+    # one more list (which may be empty).
+    for item in entries:
+        if len(item) == 2 and isinstance(item[0], (bytes, str)):  # noqa: PLR2004
+            yield item
         else:
-            yield entry
+            yield from _flat(item)
 
 
 def _describe(raw: object) -> tuple[str, str]:
     """Best-effort event type and id of a raw envelope, for logs."""
     try:
         envelope = json.loads(raw) if isinstance(raw, (str, bytes)) else None
-    except ValueError:
+    except Exception:  # noqa: BLE001 - RecursionError, MemoryError: unreadable
         envelope = None
     if not isinstance(envelope, dict):
         return "an unreadable entry", "?"
-    return repr(envelope.get("type", "?")), str(envelope.get("id", "?"))
+    return printable(repr(envelope.get("type", "?"))[:200]), printable(
+        str(envelope.get("id", "?"))[:200]
+    )

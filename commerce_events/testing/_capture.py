@@ -307,7 +307,7 @@ def _equal(actual: object, expected: object) -> bool:
 def _mismatches(
     spec: PayloadSpec, payload: object, fields: Mapping[str, Any]
 ) -> list[tuple[str, str, str]]:
-    sensitive = {f.name for f in spec.fields if f.sensitive}
+    sensitive = {f.name for f in spec.fields if f.sensitive or f.hidden}
     found = []
     for name, expected in fields.items():
         actual = getattr(payload, name)
@@ -324,7 +324,9 @@ def _type_only(value: object) -> str:
 
 def _describe(payload_type: type[Any], sender: Any, fields: Mapping[str, Any]) -> str:
     spec = spec_of(payload_type)
-    sensitive = {f.name for f in spec.fields if f.sensitive} if spec else set()
+    sensitive = (
+        {f.name for f in spec.fields if f.sensitive or f.hidden} if spec else set()
+    )
     parts = [
         f"{name}={_type_only(value) if name in sensitive else repr(value)}"
         for name, value in fields.items()

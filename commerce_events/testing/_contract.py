@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .. import _dispatch
+from .._registry import signal as signal_of
 from ..exceptions import CommerceEventsError
 from ._isolation import isolated_subscriptions
 
@@ -115,7 +115,7 @@ def check_subscriber(
     from .. import subscribe
     from . import strategies
 
-    signal = _dispatch.signal_for_type(payload_type)
+    signal = signal_of(payload_type)
     with isolated_subscriptions():
         # Subscribing runs the same signature check as production code would.
         if oscar_style:

@@ -18,49 +18,50 @@ setup, for built-in and custom events alike.
 
 from __future__ import annotations
 
-# Hypothesis loads this module through its entry point *while it is itself
-# being imported*, and this module imports Hypothesis: the hook must exist
-# before that import so that either import order works. When this module is
-# the one importing Hypothesis, the hook runs too early to be useful and the
-# registration at the bottom of the module does the work instead.
-_ready = False
+import functools
+import math
+import re
+import threading
+import types
+import typing
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
+from decimal import Decimal
+from functools import partial
+from typing import Any, Final, Literal, TypeAlias, TypeVar, cast
 
+import annotated_types as at
+import attrs
 
-def _hypothesis_setup_hook() -> None:
-    """Register ``from_type`` strategies for every payload class.
+try:
+    from hypothesis import reject
+except ImportError as _exc:  # pragma: no cover - depends on the installation
+    msg = (
+        "commerce_events.testing.strategies needs Hypothesis: install the "
+        "hypothesis extra, pip install 'commerce-events[hypothesis]'"
+    )
+    raise ImportError(msg) from _exc
+from hypothesis import strategies as st
+from hypothesis.errors import ResolutionFailed
+from hypothesis.strategies import SearchStrategy
 
-    Called by Hypothesis when it is imported (the ``hypothesis`` entry point).
-    """
-    if _ready:
-        _register_type_strategies()
-
-
-import collections.abc as cabc  # noqa: E402
-import functools  # noqa: E402
-import math  # noqa: E402
-import re  # noqa: E402
-import threading  # noqa: E402
-import types  # noqa: E402
-import typing  # noqa: E402
-from collections.abc import Mapping  # noqa: E402
-from contextlib import AbstractContextManager  # noqa: E402
-from decimal import Decimal  # noqa: E402
-from functools import partial  # noqa: E402
-from typing import Any, Final, Literal, TypeAlias, TypeVar, cast  # noqa: E402
-
-import attr.validators  # noqa: E402
-import attrs  # noqa: E402
-from hypothesis import reject  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-from hypothesis.errors import ResolutionFailed  # noqa: E402
-from hypothesis.strategies import SearchStrategy  # noqa: E402
-
-from .. import _dispatch, _domain, _registry  # noqa: E402
-from .._checks import Check, compile_check  # noqa: E402
-from .._domain import Domain  # noqa: E402
-from .._payload import FieldSpec, PayloadSpec  # noqa: E402
-from .._registry import catalog  # noqa: E402
-from ..exceptions import NotAPayloadError, PayloadError, UnknownDomainError  # noqa: E402
+from .. import _domain, _registry
+from .._annotations import (
+    Constraints,
+    bound_value,
+    constraints,
+    container_of,
+    is_none,
+    is_union,
+    members,
+    repeated_item,
+    unwrap,
+)
+from .._checks import Check, compile_check
+from .._domain import Domain
+from .._payload import FieldSpec, PayloadSpec, short_repr, type_only
+from .._registry import catalogue, spec_for
+from ..exceptions import PayloadError
 
 __all__ = [
     "DomainStandIn",
@@ -76,7 +77,6 @@ __all__ = [
 
 P = TypeVar("P")
 
-_NoneType = type(None)
 _lock = threading.Lock()
 _domain_strategies: dict[str, SearchStrategy[Any]] = {}
 _registered: set[type[Any]] = set()
@@ -106,13 +106,6 @@ class DomainStandIn:
 
     def __repr__(self) -> str:
         return f"<{self.domain} #{self.key}>"
-
-
-def _known_domain(name: str) -> Domain:
-    known = _domain._known  # noqa: SLF001 - the domains defined so far
-    if not isinstance(name, str) or name not in known:
-        raise UnknownDomainError(str(name), tuple(known))
-    return known[name]
 
 
 class _Registration(AbstractContextManager[None]):
@@ -171,7 +164,7 @@ def register_domain_strategy(
 
     .. versionadded:: 0.1.0
     """
-    _known_domain(domain)
+    _domain.known(domain)
     if not isinstance(cast("object", strategy), SearchStrategy):  # run-time check
         msg = f"expected a Hypothesis strategy for domain {domain!r}, got {strategy!r}"
         raise TypeError(msg)
@@ -230,7 +223,7 @@ def domain_objects(domain: str, /) -> SearchStrategy[Any]:
 
     .. versionadded:: 0.1.0
     """
-    return _domain_draw(_known_domain(domain))
+    return _domain_draw(_domain.known(domain))
 
 
 # -- deriving strategies from annotations -------------------------------------------
@@ -256,149 +249,83 @@ class _Hints:
 
 _NO_HINTS: Final = _Hints()
 
-# attrs' validator classes are private; if they move, we lose only speed
-# (the validators still filter every draw), never correctness.
-_AND = getattr(attr.validators, "_AndValidator", None)
-_OPTIONAL = getattr(attr.validators, "_OptionalValidator", None)
-_IN = getattr(attr.validators, "_InValidator", None)
-_NUMBER = getattr(attr.validators, "_NumberValidator", None)
-_MIN_LEN = getattr(attr.validators, "_MinLengthValidator", None)
-_MAX_LEN = getattr(attr.validators, "_MaxLengthValidator", None)
-_MATCHES = getattr(attr.validators, "_MatchesReValidator", None)
 
+def _hints(found: Constraints) -> _Hints:
+    """What :func:`~commerce_events._annotations.constraints` read, to draw by."""
 
-def _hints(validator: Any) -> _Hints:
-    found: dict[str, Any] = {}
+    def side(bound: Any) -> tuple[Any, bool] | None:
+        if bound is None:
+            return None
+        return (bound_value(bound), isinstance(bound, at.Gt | at.Lt))
 
-    def visit(v: Any) -> None:
-        kind = type(v)
-        if kind is _AND:
-            for inner in getattr(v, "_validators", ()):
-                visit(inner)
-        elif kind is _OPTIONAL:
-            visit(v.validator)
-        elif kind is _IN:
-            found["options"] = _ordered(getattr(v, "_original_options", v.options))
-        elif kind is _NUMBER:
-            _bound(found, v.compare_op, v.bound)
-        elif kind is _MIN_LEN:
-            found["min_size"] = max(found.get("min_size", 0), v.min_length)
-        elif kind is _MAX_LEN:
-            current = found.get("max_size")
-            found["max_size"] = (
-                v.max_length if current is None else min(current, v.max_length)
-            )
-        elif kind is _MATCHES:
-            found["pattern"] = v.pattern
-            found["fullmatch"] = getattr(v.match_func, "__name__", "") == "fullmatch"
-
-    if validator is not None:
-        visit(validator)
-    return _Hints(**found)
-
-
-def _ordered(options: Any) -> tuple[Any, ...]:
-    if isinstance(options, (str, bytes)):
-        # ``value in "abc"`` is a substring test: single characters qualify.
-        return tuple(options[i : i + 1] for i in range(len(options)))
-    if isinstance(options, (set, frozenset)):
-        return tuple(sorted(options, key=repr))  # a stable order for shrinking
-    return tuple(options)
-
-
-def _bound(found: dict[str, Any], op: str, value: Any) -> None:
-    key, exclusive = {
-        ">": ("lower", True),
-        ">=": ("lower", False),
-        "<": ("upper", True),
-        "<=": ("upper", False),
-    }.get(op, (None, False))
-    if key is None:
-        return
-    current = found.get(key)
-    try:
-        tighter = (
-            current is None
-            or (value > current[0] if key == "lower" else value < current[0])
-            or (value == current[0] and exclusive)
-        )
-    except TypeError:  # incomparable bounds: leave them to the filter
-        return
-    if tighter:
-        found[key] = (value, exclusive)
-
-
-def _unwrap(tp: Any) -> tuple[Any, Domain | None]:
-    domain: Domain | None = None
-    while typing.get_origin(tp) is typing.Annotated:
-        base, *meta = typing.get_args(tp)
-        for item in meta:
-            if isinstance(item, Domain):
-                domain = item
-        tp = base
-    return tp, domain
-
-
-def _is_union(tp: Any) -> bool:
-    origin = typing.get_origin(tp)
-    return origin is typing.Union or origin is types.UnionType
+    return _Hints(
+        options=found.options,
+        lower=side(found.lower),
+        upper=side(found.upper),
+        min_size=found.min_len.min_length if found.min_len is not None else 0,
+        max_size=found.max_len.max_length if found.max_len is not None else None,
+        pattern=found.pattern,
+        fullmatch=found.match == "fullmatch",
+    )
 
 
 def _values(tp: Any, hints: _Hints = _NO_HINTS) -> SearchStrategy[Any]:
     """Valid values of annotation *tp* (None only where *tp* admits it)."""
     if typing.get_origin(tp) is typing.Annotated:
-        base, domain = _unwrap(tp)
-        return _domain_draw(domain) if domain is not None else _values(base, hints)
+        unwrapped = unwrap(tp)
+        if unwrapped.domain is not None:
+            return _domain_draw(unwrapped.domain)
+        if hints is _NO_HINTS:
+            hints = _hints(constraints(None, unwrapped.bounds))
+        return _values(unwrapped.base, hints)
     if hints.options is not None:
         return st.sampled_from(hints.options)
     if tp is Any or tp is object:
         return _ANYTHING
-    if tp is None or tp is _NoneType:
+    if is_none(tp):
         return st.none()
-    if _is_union(tp):
-        members = typing.get_args(tp)
-        real = [m for m in members if m is not None and m is not _NoneType]
+    if is_union(tp):
+        real, none_ok = members(tp)
         inner = hints if len(real) == 1 else _NO_HINTS
         strategies = [_values(m, inner) for m in real]
-        if len(real) < len(members):
+        if none_ok:
             strategies.insert(0, st.none())
         return st.one_of(strategies)
     origin = typing.get_origin(tp)
     if origin is Literal:
         return st.sampled_from(typing.get_args(tp))
     if origin is not None:
-        container = _container(origin, typing.get_args(tp), hints)
+        container = _container(tp, hints)
         if container is not None:
             return container
         return st.from_type(tp)
     return _scalar(tp, hints)
 
 
-def _container(
-    origin: Any, args: tuple[Any, ...], hints: _Hints
-) -> SearchStrategy[Any] | None:
+def _container(tp: Any, hints: _Hints) -> SearchStrategy[Any] | None:
+    container = container_of(tp)
+    if container is None:
+        return None
+    args = typing.get_args(tp)
     size: dict[str, Any] = {"min_size": hints.min_size, "max_size": hints.max_size}
     item = _values(args[0]) if args else _ANYTHING
-    if origin is tuple:
-        if len(args) == 2 and args[1] is Ellipsis:  # noqa: PLR2004
-            return st.lists(item, **size).map(tuple)
+    if typing.get_origin(tp) is tuple and repeated_item(tp) is None:
         if args == ((),):
             return st.just(())
         return st.tuples(*[_values(a) for a in args])
-    if origin in (list, cabc.MutableSequence):
-        return st.lists(item, **size)
-    if origin in (set, cabc.MutableSet):
-        return st.sets(item, **size)
-    if origin in (frozenset, cabc.Set):
-        return st.frozensets(item, **size)
-    if origin in (dict, cabc.Mapping, cabc.MutableMapping):
+    if container.json == "object":
         value = _values(args[-1]) if args else _ANYTHING
         return st.dictionaries(item, value, **size)
-    if origin is cabc.Sequence:
-        return st.one_of(st.lists(item, **size), st.lists(item, **size).map(tuple))
-    if origin in (cabc.Collection, cabc.Iterable):
-        return st.lists(item, **size)
-    return None
+    if container.unique:
+        draw_set = st.sets(item, **size)
+        return draw_set if container.concrete is set else draw_set.map(frozenset)
+    lists = st.lists(item, **size)
+    if container.concrete is list:
+        return lists
+    if container.runtime is tuple:
+        return lists.map(tuple)
+    # An abstract sequence: lists and tuples both fit.
+    return st.one_of(lists, lists.map(tuple))
 
 
 def _scalar(tp: Any, hints: _Hints) -> SearchStrategy[Any]:
@@ -478,7 +405,9 @@ def _problem(
         try:
             attribute.validator(types.SimpleNamespace(), attribute, value)
         except (TypeError, ValueError) as exc:
-            return str(exc.args[0]) if exc.args else type(exc).__qualname__
+            if fs.hidden or not exc.args:  # its message may quote the value
+                return f"rejected by its validator ({type(exc).__qualname__})"
+            return str(exc.args[0])
         except Exception:  # noqa: BLE001
             # Most likely it reads other fields: building the payload decides.
             return None
@@ -486,10 +415,7 @@ def _problem(
 
 
 def _show(fs: FieldSpec, value: Any) -> str:
-    if fs.sensitive:
-        return "None" if value is None else f"<{type(value).__qualname__}>"
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."  # noqa: PLR2004
+    return type_only(value) if fs.hidden else short_repr(value)
 
 
 def _checked(
@@ -501,11 +427,7 @@ def _checked(
 ) -> Any:
     problem = _problem(attribute, fs, value)
     if problem is not None:
-        raise PayloadError(
-            spec.name,
-            spec.payload_type,
-            {fs.name: f"{source} drew {_show(fs, value)}, which is invalid: {problem}"},
-        )
+        raise _drew_invalid(spec, fs, source, value, problem)
     return value
 
 
@@ -521,58 +443,45 @@ def _field_values(
     """Valid values of one field (never drawn from the application's overrides)."""
     annotation = attribute.type
     if fs.domain is not None:
-        domain = _known_domain(fs.domain)
-        source = f"the strategy registered for domain {domain.name!r}"
-        values = _domain_draw(domain).map(
-            partial(_checked_domain, spec, attribute, fs, source)
-        )
+        domain = _domain.known(fs.domain)
+        values = _domain_draw(domain).map(partial(_checked_domain, spec, attribute, fs))
         if fs.none_ok:
             values = st.none() | values
         # The check depends on declared classes: compute it per draw.
         return values.filter(partial(_valid, attribute, fs, None))
     check = compile_check(annotation, 0)
-    values = _values(annotation, _hints(attribute.validator))
+    found = constraints(attribute.validator, unwrap(annotation).bounds)
+    values = _values(annotation, _hints(found))
     if fs.none_ok:
         values = st.none() | values
     return values.filter(partial(_valid, attribute, fs, check))
 
 
 def _checked_domain(
-    spec: PayloadSpec,
-    attribute: attrs.Attribute[Any],
-    fs: FieldSpec,
-    source: str,
-    value: Any,
+    spec: PayloadSpec, attribute: attrs.Attribute[Any], fs: FieldSpec, value: Any
 ) -> Any:
     # Only the application's own strategy can draw a wrong domain object;
     # ours (stand-ins, instances of the declared classes) always fit.
-    if fs.domain in _domain_strategies:
-        if value is None:
-            raise PayloadError(
-                spec.name, spec.payload_type, {fs.name: f"{source} drew None"}
-            )
-        check = compile_check(attribute.type, 0)
-        if not check.accepts(value):
-            raise PayloadError(
-                spec.name,
-                spec.payload_type,
-                {
-                    fs.name: f"{source} drew {_show(fs, value)}, which is invalid: "
-                    f"expected {check.expect}, got {type(value).__qualname__}"
-                },
-            )
-    return value
+    if fs.domain not in _domain_strategies:
+        return value
+    source = f"the strategy registered for domain {fs.domain!r}"
+    return _checked(spec, attribute, fs, source, value)
+
+
+def _drew_invalid(
+    spec: PayloadSpec, fs: FieldSpec, source: str, value: Any, problem: str
+) -> PayloadError:
+    why = f"{source} drew {_show(fs, value)}, which is invalid: {problem}"
+    return PayloadError(spec.name, spec.payload_type, {fs.name: why})
 
 
 # -- payloads -------------------------------------------------------------------------
 
 
 def _spec(payload_type: Any, caller: str) -> PayloadSpec:
-    try:
-        return _dispatch.signal_for_type(payload_type).spec
-    except NotAPayloadError as exc:
-        exc.add_note(f"{caller}() takes a payload class registered with @event")
-        raise
+    return spec_for(
+        payload_type, use=f"{caller}() takes a payload class registered with @event"
+    )
 
 
 class _Arguments:
@@ -687,7 +596,7 @@ def any_payload() -> SearchStrategy[Any]:
     .. versionadded:: 0.1.0
     """
     return st.deferred(
-        lambda: st.one_of([payloads(spec.payload_type) for spec in catalog()])
+        lambda: st.one_of([payloads(spec.payload_type) for spec in catalogue()])
     )
 
 
@@ -760,7 +669,7 @@ def _unknown_names(spec: PayloadSpec) -> SearchStrategy[str]:
 
 @st.composite
 def _invalid(draw: st.DrawFn, payload_type: type[Any]) -> InvalidArguments:
-    spec = _dispatch.signal_for_type(payload_type).spec
+    spec = spec_for(payload_type)
     attributes = {a.name: a for a in attrs.fields(payload_type)}
     kwargs: dict[str, Any] = {
         fs.name: draw(_field_values(spec, attributes[fs.name], fs))
@@ -790,9 +699,9 @@ def _invalid(draw: st.DrawFn, payload_type: type[Any]) -> InvalidArguments:
         )
     )
     problems: dict[str, Problem] = {}
-    for name, problem in chosen:
+    for chosen_name, problem in chosen:
+        name = draw(_unknown_names(spec)) if problem == "unknown" else chosen_name
         if problem == "unknown":
-            name = draw(_unknown_names(spec))  # noqa: PLW2901
             kwargs[name] = draw(_WRONG)
         elif problem == "missing":
             del kwargs[name]
@@ -865,15 +774,12 @@ def _register_type_strategies() -> None:
     Registers a *function*, resolved when ``from_type`` is first asked for the
     class, so nothing is built while Hypothesis is being imported.
     """
-    for spec in catalog():  # outside _lock: catalog() takes the registry's lock
+    for spec in catalogue():  # outside _lock: catalogue() takes the registry's lock
         _register(spec.payload_type)
 
 
-_ready = True
 _register_type_strategies()
 # Events registered from now on are registered with Hypothesis as they are
 # defined: st.from_type() resolves eagerly, so registering them any later would
 # miss the common ``@given(st.from_type(MyEvent))`` right below the class.
-_on_registration = getattr(_registry, "_on_registration", None)
-if _on_registration is not None:  # pragma: no branch
-    _on_registration(_register)
+_registry.on_registration(_register)

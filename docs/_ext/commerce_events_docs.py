@@ -2,7 +2,7 @@
 
 - ``.. commerce-events-catalogue::`` writes the catalogue of the built-in events
   (the README's overview table, then every event, grouped, with its docstring
-  and every field's documentation), from :func:`commerce_events.catalog` at
+  and every field's documentation), from :func:`commerce_events.catalogue` at
   build time, so the page cannot drift from the code.
 - Every payload class documented with autodoc gets its fields listed, from the
   same :class:`~commerce_events.PayloadSpec`.
@@ -23,7 +23,7 @@ from sphinx.util.docutils import SphinxDirective
 
 import commerce_events
 from commerce_events import FieldSpec, PayloadSpec
-from commerce_events._cli import catalog_as_rst
+from commerce_events._cli import catalogue_as_rst
 from commerce_events._payload import spec_of
 from commerce_events.analytics import analytics_names
 
@@ -43,7 +43,7 @@ def built_in_specs() -> list[PayloadSpec]:
     """The built-in events, in catalogue order (custom events left out)."""
     return [
         spec
-        for spec in commerce_events.catalog()
+        for spec in commerce_events.catalogue()
         if spec.payload_type.__module__ == BUILT_IN_MODULE
     ]
 
@@ -135,7 +135,7 @@ def catalogue_lines() -> list[str]:
         "to ``None``. Unmarked fields hold your domain objects.",
         "",
     ]
-    lines += catalog_as_rst(specs).splitlines()
+    lines += catalogue_as_rst(specs).splitlines()
     lines.append("")
     for group in dict.fromkeys(spec.group for spec in specs):
         title = GROUP_TITLES.get(group, group.capitalize())

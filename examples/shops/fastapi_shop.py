@@ -16,7 +16,7 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from shop import pages, subscribers
+from shop import outbox, pages, subscribers
 from shop.domain import (
     AlreadyRegisteredError,
     Customer,
@@ -99,6 +99,7 @@ def create_app(shop_store: Store | None = None) -> FastAPI:
     """Make the shop's app, wired to commerce_events."""
     store = shop_store or Store()
     subscribers.wire(user=ShopUser, request=Request, response=Response)
+    outbox.wire_sqlalchemy()
     app = FastAPI(
         middleware=[
             # Outermost first: authentication sets scope["user"], then the

@@ -17,7 +17,7 @@ import secrets
 from flask import Flask, Request, Response, abort, make_response, redirect, request
 from flask import session as flask_session
 from flask.views import MethodView
-from shop import pages, subscribers
+from shop import outbox, pages, subscribers
 from shop.domain import (
     AlreadyRegisteredError,
     Customer,
@@ -53,6 +53,7 @@ def create_app(shop_store: Store | None = None) -> Flask:
     """Make the shop's app, wired to commerce_events."""
     store = shop_store or Store()
     subscribers.wire(user=Customer, request=Request, response=BaseResponse)
+    outbox.wire_sqlalchemy()
     app = Flask(__name__)
     app.secret_key = os.environ.get("SHOP_SECRET_KEY") or secrets.token_hex()
 

@@ -32,8 +32,9 @@ from commerce_events import (
     UserRegistered,
     VoucherAddition,
     _domain,
+    _serialization_hooks,
     _settings,
-    catalog,
+    catalogue,
     subscribe,
 )
 
@@ -86,11 +87,14 @@ def django_db() -> Iterator[None]:
             **{k: v for k, v in vars(shop_settings).items() if k.isupper()}
         )
     declared = _domain.domain_classes()
+    identities = dict(_serialization_hooks._hooks)  # the shop registers its own
     with _settings.isolated_state():
         django.setup()
     _domain.declare_domain_classes(
         **{name: declared.get(name) for name in _domain._known}
     )
+    _serialization_hooks._hooks.clear()
+    _serialization_hooks._hooks.update(identities)
     setup_test_environment()
     database = connection.settings_dict["NAME"]
     connection.creation.create_test_db(verbosity=0, serialize=False)
@@ -164,7 +168,7 @@ class Journey:
         """Every event arrived once, in order, with the payload Oscar sends."""
         from shop import subscribers
 
-        names = {spec.payload_type: spec.name for spec in catalog()}
+        names = {spec.payload_type: spec.name for spec in catalogue()}
         assert self.events == tuple(names[type(e)] for e in self.journal)
         (viewed, searched, registered, added, voucher, started, pre, post,
          placed, checked_out, reviewed) = self.journal  # fmt: skip

@@ -131,3 +131,16 @@ class TestDjangoShop:
 
         assert {"MUG-1": 1} == subscribers.analytics.product_views
         assert 1 == len(journey.journal)
+
+
+@pytest.mark.parametrize("browser", ["Client"], indirect=True)
+def test_orders_go_through_the_outbox(journey: Any, browser: Browser) -> None:
+    """The order's event is a row of the app's outbox table, written in atomic."""
+    from commerce_events.contrib.django.models import OutboxMessage
+
+    messages: Any = OutboxMessage.objects
+    before = set(messages.values_list("event_id", flat=True))
+    journey.walk(browser)
+    new = messages.exclude(event_id__in=before)
+    assert ["commerce_events.order_placed.v1"] == [m.type for m in new]
+    new.delete()

@@ -103,3 +103,40 @@ class TestFlaskShop:
 
         assert (302, "/register") == (response.status_code, response.location)
         assert [] == journal
+
+
+def test_orders_go_through_the_outbox(
+    journey: Any, tmp_path: Any, monkeypatch: Any
+) -> None:
+    """The order's event is a row of the shop's outbox, which a relay sends on."""
+    import sqlalchemy as sa
+    from shop import outbox
+
+    from commerce_events import OrderPlaced
+    from commerce_events.outbox import Relay
+    from commerce_events.outbox.sqlalchemy import SQLAlchemyOutboxStore
+
+    monkeypatch.setattr(outbox, "DATABASE", f"sqlite:///{tmp_path / 'outbox.db'}")
+    journey.walk(Browser(flask_shop.create_app(Store()).test_client()))
+
+    engine, table = outbox.wire_sqlalchemy()
+    relayed: list[Any] = []
+
+    class Broker:
+        def send(self, envelope: Any, /) -> None:
+            relayed.append(envelope)
+
+    assert 1 == Relay(SQLAlchemyOutboxStore(engine, table), Broker()).run_once()
+    [envelope] = relayed
+    assert "commerce_events.order_placed.v1" == envelope["type"]
+    assert "alice@example.com" == envelope["data"]["user"]
+    [placed] = [e for e in journey.journal if isinstance(e, OrderPlaced)]
+    assert placed.order.number == envelope["data"]["order"]
+    with engine.connect() as connection:
+        assert (
+            0
+            == connection.execute(sa.select(sa.func.count()).select_from(table)).one()[
+                0
+            ]
+        )
+    engine.dispose()

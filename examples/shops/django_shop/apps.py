@@ -17,9 +17,10 @@ class ShopConfig(AppConfig):
         from django.contrib.auth import get_user_model
         from django.http import HttpRequest
         from django.http.response import HttpResponseBase
-        from shop import subscribers
+        from shop import outbox, subscribers
 
         # Module-level subscribers: a second ready() subscribes nothing twice.
         subscribers.wire(
             user=get_user_model(), request=HttpRequest, response=HttpResponseBase
         )
+        outbox.wire_django()

@@ -37,6 +37,8 @@ from commerce_events import (
 )
 from commerce_events.validators import MAX_QUANTITY
 
+from .outbox import order_transaction
+
 CURRENCY: Final = "EUR"
 """The shop's currency (ISO 4217)."""
 DECLINED_CARD: Final = "4000 0000 0000 0002"
@@ -300,12 +302,14 @@ class OrderCreator:
             lines=tuple(Line(ln.product, ln.quantity) for ln in basket.lines),
             total=basket.total,
         )
-        self.store.orders[order.number] = order
-        basket.lines.clear()
-        basket.vouchers.clear()
-        # As in Oscar: the sender is the order creator, and the user is the one
-        # placing the order.
-        emit(OrderPlaced(order=order, user=user), sender=self)
+        # The order and its event commit together (shop.outbox).
+        with order_transaction():
+            self.store.orders[order.number] = order
+            basket.lines.clear()
+            basket.vouchers.clear()
+            # As in Oscar: the sender is the order creator, and the user is the
+            # one placing the order.
+            emit(OrderPlaced(order=order, user=user), sender=self)
         return order
 
 

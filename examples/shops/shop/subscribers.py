@@ -28,7 +28,7 @@ from commerce_events import (
     PaymentFailed,
     ProductSearch,
     ProductViewed,
-    catalog,
+    catalogue,
     declare_domain_classes,
     subscribe,
 )
@@ -172,7 +172,7 @@ def wire(*, user: Any, request: type[Any], response: type[Any]) -> None:
     subscribe(BasketLineRemoved, record_basket_removal, on_error="log")
     subscribe(OrderPlaced, record_purchase, on_error="log")
     subscribe(PaymentFailed, record_failed_payment, on_error="log")
-    for spec in catalog():
+    for spec in catalogue():
         if analytics_names(spec.payload_type).ga4 is not None:
             subscribe(spec.payload_type, forward_to_ga4, on_error="log")
     subscribe(OrderPlaced, queue_order_confirmation, priority=10)
