@@ -1,7 +1,4 @@
-"""commerce_events: a typed, validated, framework-agnostic event bus for shops.
-
-.. versionadded:: 0.1.0
-"""
+"""commerce_events: a typed, validated, framework-agnostic event bus for shops."""
 
 from __future__ import annotations
 

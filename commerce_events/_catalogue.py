@@ -77,10 +77,7 @@ _CURRENCY = "The amount's currency code, three capital letters (ISO 4217), such 
 
 @event("product_viewed", group="browsing")
 class ProductViewed:
-    """Raised when a product detail page is viewed.
-
-    .. versionadded:: 0.1.0
-    """
+    """Raised when a product detail page is viewed."""
 
     product: Product = field(doc="The product being viewed")
     user: User | None = field(default=None, doc=_USER)
@@ -90,10 +87,7 @@ class ProductViewed:
 
 @event("product_search", group="browsing")
 class ProductSearch:
-    """Raised when a search is performed.
-
-    .. versionadded:: 0.1.0
-    """
+    """Raised when a search is performed."""
 
     query: str = field(doc="The search term (may be empty)")
     user: User | None = field(default=None, doc=_USER)
@@ -107,10 +101,7 @@ class ProductSearch:
 
 @event("user_registered", group="customer")
 class UserRegistered:
-    """Raised when a user registers.
-
-    .. versionadded:: 0.1.0
-    """
+    """Raised when a user registers."""
 
     user: User = field(default=FROM_REQUEST, doc=_USER)
     request: Request | None = field(default=None, doc=_REQUEST)
@@ -118,10 +109,7 @@ class UserRegistered:
 
 @event("user_logged_in", group="customer")
 class UserLoggedIn:
-    """Raised when a user logs in (Oscar's own signal, not Django's).
-
-    .. versionadded:: 0.1.0
-    """
+    """Raised when a user logs in (Oscar's own signal, not Django's)."""
 
     user: User = field(default=FROM_REQUEST, doc="The user who logged in")
     request: Request | None = field(default=None, doc=_REQUEST)
@@ -133,10 +121,7 @@ class UserLoggedIn:
 
 @event("wishlist_product_added", group="customer")
 class WishlistProductAdded:
-    """Raised when a product is added to a wishlist.
-
-    .. versionadded:: 0.1.0
-    """
+    """Raised when a product is added to a wishlist."""
 
     wishlist: Wishlist = field(doc="The wishlist")
     product: Product = field(doc="The product added")
@@ -145,10 +130,7 @@ class WishlistProductAdded:
 
 @event("wishlist_product_removed", group="customer")
 class WishlistProductRemoved:
-    """Raised when a product is removed from a wishlist.
-
-    .. versionadded:: 0.1.0
-    """
+    """Raised when a product is removed from a wishlist."""
 
     wishlist: Wishlist = field(doc="The wishlist")
     product: Product = field(doc="The product removed")
@@ -160,10 +142,7 @@ class WishlistProductRemoved:
 
 @event("basket_viewed", group="basket")
 class BasketViewed:
-    """Raised when the basket page is viewed.
-
-    .. versionadded:: 0.1.0
-    """
+    """Raised when the basket page is viewed."""
 
     basket: Basket = field(doc="The basket viewed")
     user: User | None = field(default=None, doc=_USER)
@@ -172,10 +151,7 @@ class BasketViewed:
 
 @event("basket_addition", group="basket")
 class BasketAddition:
-    """Raised when a product is added to a basket.
-
-    .. versionadded:: 0.1.0
-    """
+    """Raised when a product is added to a basket."""
 
     product: Product = field(doc="The product being added")
     user: User | None = field(default=None, doc=_USER)
@@ -184,10 +160,7 @@ class BasketAddition:
 
 @event("basket_line_quantity_changed", group="basket")
 class BasketLineQuantityChanged:
-    """Raised when the quantity of a basket line changes.
-
-    .. versionadded:: 0.1.0
-    """
+    """Raised when the quantity of a basket line changes."""
 
     basket: Basket = field(doc="The basket in question")
     line: Line = field(doc="The basket line")
@@ -204,10 +177,7 @@ class BasketLineQuantityChanged:
 
 @event("basket_line_removed", group="basket")
 class BasketLineRemoved:
-    """Raised when a line (a product and its quantity) leaves a basket.
-
-    .. versionadded:: 0.1.0
-    """
+    """Raised when a line (a product and its quantity) leaves a basket."""
 
     basket: Basket = field(doc="The basket in question")
     product: Product = field(doc="The product removed")
@@ -221,10 +191,7 @@ class BasketLineRemoved:
 
 @event("voucher_addition", group="basket")
 class VoucherAddition:
-    """Raised when a valid voucher is added to a basket.
-
-    .. versionadded:: 0.1.0
-    """
+    """Raised when a valid voucher is added to a basket."""
 
     basket: Basket = field(doc="The basket in question")
     voucher: Voucher = field(doc="The voucher in question")
@@ -232,10 +199,7 @@ class VoucherAddition:
 
 @event("voucher_removal", group="basket")
 class VoucherRemoval:
-    """Raised when a voucher is removed from a basket.
-
-    .. versionadded:: 0.1.0
-    """
+    """Raised when a voucher is removed from a basket."""
 
     basket: Basket = field(doc="The basket in question")
     voucher: Voucher = field(doc="The voucher in question")
@@ -247,10 +211,7 @@ class VoucherRemoval:
 
 @event("voucher_denied", group="basket")
 class VoucherDenied:
-    """Raised when a voucher code is refused (unknown, expired, not applicable).
-
-    .. versionadded:: 0.1.0
-    """
+    """Raised when a voucher code is refused (unknown, expired, not applicable)."""
 
     basket: Basket = field(doc="The basket in question")
     code: str = field(doc="The code the customer entered")
@@ -260,10 +221,7 @@ class VoucherDenied:
 
 @event("baskets_merged", group="basket")
 class BasketsMerged:
-    """Raised when an anonymous basket is merged into a user's basket at login.
-
-    .. versionadded:: 0.1.0
-    """
+    """Raised when an anonymous basket is merged into a user's basket at login."""
 
     basket: Basket = field(doc="The basket that remains")
     merged_basket: Basket = field(doc="The basket merged into it (now empty)")
@@ -276,10 +234,7 @@ class BasketsMerged:
 
 @event("start_checkout", group="checkout")
 class StartCheckout:
-    """Raised when the customer begins the checkout process.
-
-    .. versionadded:: 0.1.0
-    """
+    """Raised when the customer begins the checkout process."""
 
     request: Request = field(default=FROM_REQUEST, doc=_REQUEST)
     email: str | None = field(
@@ -289,10 +244,7 @@ class StartCheckout:
 
 @event("checkout_step_completed", group="checkout")
 class CheckoutStepCompleted:
-    """Raised when a step of the checkout (address, shipping, payment) is done.
-
-    .. versionadded:: 0.1.0
-    """
+    """Raised when a step of the checkout (address, shipping, payment) is done."""
 
     step: str = field(
         doc='The step: "shipping_address", "shipping_method", "payment_details", ...',
@@ -307,20 +259,14 @@ class CheckoutStepCompleted:
 
 @event("pre_payment", group="checkout")
 class PrePayment:
-    """Raised immediately before attempting to take payment in the checkout.
-
-    .. versionadded:: 0.1.0
-    """
+    """Raised immediately before attempting to take payment in the checkout."""
 
     view: View = field(doc="The view class instance")
 
 
 @event("payment_failed", group="checkout")
 class PaymentFailed:
-    """Raised when taking payment fails (declined, gateway error, ...).
-
-    .. versionadded:: 0.1.0
-    """
+    """Raised when taking payment fails (declined, gateway error, ...)."""
 
     order_number: str = field(
         doc="The order number reserved for this checkout",
@@ -335,20 +281,14 @@ class PaymentFailed:
 
 @event("post_payment", group="checkout")
 class PostPayment:
-    """Raised immediately after payment has been taken.
-
-    .. versionadded:: 0.1.0
-    """
+    """Raised immediately after payment has been taken."""
 
     view: View = field(doc="The view class instance")
 
 
 @event("post_checkout", group="checkout")
 class PostCheckout:
-    """Raised when a customer completes the checkout process.
-
-    .. versionadded:: 0.1.0
-    """
+    """Raised when a customer completes the checkout process."""
 
     order: Order = field(doc="The order created")
     user: User | None = field(default=None, doc="The user who completed the checkout")
@@ -361,10 +301,7 @@ class PostCheckout:
 
 @event("order_placed", group="order")
 class OrderPlaced:
-    """Raised by the order creator when an order is placed.
-
-    .. versionadded:: 0.1.0
-    """
+    """Raised by the order creator when an order is placed."""
 
     order: Order = field(doc="The order created")
     user: User | None = field(
@@ -378,10 +315,7 @@ class OrderPlaced:
 
 @event("order_paid", group="order")
 class OrderPaid:
-    """Raised when payment for an order has been taken.
-
-    .. versionadded:: 0.1.0
-    """
+    """Raised when payment for an order has been taken."""
 
     order: Order = field(doc="The order paid for")
     amount: Decimal = field(doc=_AMOUNT, validator=validators.money_amount)
@@ -393,10 +327,7 @@ class OrderPaid:
 
 @event("order_status_changed", group="order")
 class OrderStatusChanged:
-    """Raised when an order's status changes.
-
-    .. versionadded:: 0.1.0
-    """
+    """Raised when an order's status changes."""
 
     order: Order = field(doc="The order")
     old_status: str = field(doc="The status before (may be empty)")
@@ -408,10 +339,7 @@ class OrderStatusChanged:
 
 @event("order_line_status_changed", group="order")
 class OrderLineStatusChanged:
-    """Raised when the status of one line of an order changes.
-
-    .. versionadded:: 0.1.0
-    """
+    """Raised when the status of one line of an order changes."""
 
     line: Line = field(doc="The order line")
     old_status: str = field(doc="The status before (may be empty)")
@@ -423,10 +351,7 @@ class OrderLineStatusChanged:
 
 @event("order_shipped", group="order")
 class OrderShipped:
-    """Raised when (part of) an order is shipped.
-
-    .. versionadded:: 0.1.0
-    """
+    """Raised when (part of) an order is shipped."""
 
     order: Order = field(doc="The order shipped")
     tracking_code: str | None = field(default=None, doc="The carrier's tracking code")
@@ -434,10 +359,7 @@ class OrderShipped:
 
 @event("order_cancelled", group="order")
 class OrderCancelled:
-    """Raised when an order is cancelled.
-
-    .. versionadded:: 0.1.0
-    """
+    """Raised when an order is cancelled."""
 
     order: Order = field(doc="The order cancelled")
     reason: str | None = field(default=None, doc="Why, for humans")
@@ -446,10 +368,7 @@ class OrderCancelled:
 
 @event("order_refunded", group="order")
 class OrderRefunded:
-    """Raised when (part of) an order is refunded.
-
-    .. versionadded:: 0.1.0
-    """
+    """Raised when (part of) an order is refunded."""
 
     order: Order = field(doc="The order refunded")
     amount: Decimal = field(doc=_AMOUNT, validator=validators.money_amount)
@@ -466,8 +385,6 @@ class ReviewAdded:
 
     Oscar's documentation titles it ``review_created``; both names resolve to
     this event.
-
-    .. versionadded:: 0.1.0
     """
 
     review: Review = field(doc="The review that was created")

@@ -96,8 +96,6 @@ class EventMetadata:
         event: The event's name (``"order_placed"``).
         cause: The id of the event whose subscriber emitted this one, or None
             for an event emitted outside any subscriber.
-
-    .. versionadded:: 0.1.0
     """
 
     id: uuid.UUID
@@ -136,8 +134,6 @@ FROM_REQUEST: Any = _FromRequest()
 but lets an emitter inside a request omit it: it then comes from the request
 context (and is missing, so an error, outside one). Type checkers see a default,
 so ``StartCheckout()`` in a view type-checks.
-
-.. versionadded:: 0.1.0
 """
 
 CURRENT_EVENT: ContextVar[EventMetadata | None] = ContextVar(
@@ -240,8 +236,6 @@ class RequestContext:
     Attributes:
         request: The framework's request object.
         user: The authenticated user, or None for an anonymous visitor.
-
-    .. versionadded:: 0.1.0
     """
 
     request: Any
@@ -261,10 +255,7 @@ REQUEST_CONTEXT: ContextVar[RequestContext | None] = ContextVar(
 
 
 def current_request_context() -> RequestContext | None:
-    """Return the current request context, or None outside a request.
-
-    .. versionadded:: 0.1.0
-    """
+    """Return the current request context, or None outside a request."""
     return REQUEST_CONTEXT.get()
 
 
@@ -280,8 +271,6 @@ def request_context(request: Any, user: Any = None) -> Iterator[RequestContext]:
     Args:
         request: The framework's request object.
         user: The authenticated user; None for anonymous.
-
-    .. versionadded:: 0.1.0
     """
     context = RequestContext(request, user)
     token = REQUEST_CONTEXT.set(context)

@@ -56,8 +56,6 @@ class Domain:
         sensitive: Whether values may carry secrets (a request's cookies and
             headers). Sensitive values are shown by type only in a payload's
             repr, so they never end up in logs.
-
-    .. versionadded:: 0.1.0
     """
 
     name: str
@@ -87,8 +85,6 @@ def declare_domain_classes(**classes: type[Any] | tuple[type[Any], ...] | None) 
     Raises:
         UnknownDomainError: A name is not a known domain.
         DomainClassError: A value is not a class or a tuple of classes.
-
-    .. versionadded:: 0.1.0
     """
     resolved: dict[str, tuple[type[Any], ...] | None] = {}
     value: object
@@ -114,10 +110,7 @@ def declare_domain_classes(**classes: type[Any] | tuple[type[Any], ...] | None) 
 
 
 def domain_classes() -> Mapping[str, tuple[type[Any], ...]]:
-    """Return the declared domain classes, by domain name.
-
-    .. versionadded:: 0.1.0
-    """
+    """Return the declared domain classes, by domain name."""
     with _lock:
         return dict(_declared)
 

@@ -91,8 +91,6 @@ def field(
             to format it.
         eq: False to leave the field out of equality and hashing.
         metadata: Extra attrs metadata.
-
-    .. versionadded:: 0.1.0
     """
     meta = dict(metadata or {})
     meta[_META_KEY] = doc
@@ -126,8 +124,6 @@ class FieldSpec:
             messages: a sensitive field, or one declared with ``repr=False``
             (a card number). Unlike sensitive fields, hidden ones are
             serialized.
-
-    .. versionadded:: 0.1.0
     """
 
     name: str
@@ -164,8 +160,6 @@ class PayloadSpec:
             ``"review"``, or a custom one; ``"custom"`` by default).
         version: The version of the event's contract, in its envelope type
             (``commerce_events.order_placed.v1``) and schema; always 1 so far.
-
-    .. versionadded:: 0.1.0
     """
 
     name: str

@@ -65,8 +65,6 @@ class EventNamespace(blinker.Namespace):
     name raises :class:`~commerce_events.exceptions.UnknownEventError`, so a typo
     cannot silently subscribe to an event nobody emits. Aliases map to the same
     signal object as the name they stand for.
-
-    .. versionadded:: 0.1.0
     """
 
     def __missing__(self, name: str) -> EventSignal:
@@ -95,8 +93,6 @@ class EventNamespace(blinker.Namespace):
 
 namespace: Final[EventNamespace] = EventNamespace()
 """Every registered event's name (and alias) -> its signal.
-
-.. versionadded:: 0.1.0
 """
 
 
@@ -106,8 +102,6 @@ def signal(name_or_type: str | type[Any]) -> EventSignal:
     Raises:
         UnknownEventError: No event has that name.
         NotAPayloadError: The class is not a registered payload class.
-
-    .. versionadded:: 0.1.0
     """
     if isinstance(name_or_type, str):
         return namespace[name_or_type]
@@ -182,8 +176,6 @@ def event(
     Raises:
         DuplicateEventError: The name or an alias is taken.
         EventDefinitionError: The class cannot be an event as written.
-
-    .. versionadded:: 0.1.0
     """
     if isinstance(cast("object", name), type):
         # @event above a class, without its name: the class came as the name.
@@ -230,8 +222,6 @@ def _snake(name: str) -> str:
 
 GROUPS: Final = ("browsing", "customer", "basket", "checkout", "order", "review")
 """The catalogue's groups, in the order of a customer's journey.
-
-.. versionadded:: 0.1.0
 """
 
 
@@ -246,8 +236,6 @@ def catalogue(group: str | None = None) -> tuple[PayloadSpec, ...]:
 
     Args:
         group: Only the events of this group.
-
-    .. versionadded:: 0.1.0
     """
     with _lock:
         specs = [route.spec for route in ROUTES.values()]

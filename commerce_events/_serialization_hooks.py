@@ -127,8 +127,6 @@ def register_identity(
         UnknownDomainError: No domain has that name.
         ValueError: The domain is sensitive (``request``, ``response``): it is
             never serialized.
-
-    .. versionadded:: 0.1.0
     """
     marker = _domain.known(domain)
     if marker.sensitive:
@@ -148,10 +146,7 @@ def register_identity(
 
 
 def reset_identities() -> None:
-    """Forget every hook registered with :func:`register_identity`.
-
-    .. versionadded:: 0.1.0
-    """
+    """Forget every hook registered with :func:`register_identity`."""
     with _lock:
         _hooks.clear()
 

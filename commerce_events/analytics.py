@@ -16,8 +16,6 @@ and the table says which on purpose:
   cannot;
 - ``user_registered`` and ``user_logged_in`` are outside Segment's e-commerce
   spec.
-
-.. versionadded:: 0.1.0
 """
 
 from __future__ import annotations
@@ -40,8 +38,6 @@ class AnalyticsNames:
     Attributes:
         segment: The Segment e-commerce spec v2 event name, or None.
         ga4: The GA4 recommended event name, or None.
-
-    .. versionadded:: 0.1.0
     """
 
     segment: str | None
@@ -93,8 +89,6 @@ ANALYTICS_NAMES: Final[Mapping[str, AnalyticsNames]] = MappingProxyType(
     }
 )
 """Built-in event name -> its Segment and GA4 names.
-
-.. versionadded:: 0.1.0
 """
 
 
@@ -106,8 +100,6 @@ def analytics_names(event: str | type[Any]) -> AnalyticsNames:
     Raises:
         UnknownEventError: No event has that name.
         NotAPayloadError: The class is not a registered payload class.
-
-    .. versionadded:: 0.1.0
     """
     name = signal(event).name if not isinstance(event, str) else namespace[event].name
     return ANALYTICS_NAMES.get(name, _NONE)

@@ -10,8 +10,6 @@ code was entered. Configure one with
 Each bridge is called as ``bridge(async_fn, *args, **kwargs)`` and returns the
 coroutine's result. None of them is ever used inside a running event loop: a
 synchronous emit there raises and points to ``await emit_async(...)``.
-
-.. versionadded:: 0.1.0
 """
 
 from __future__ import annotations
@@ -28,10 +26,7 @@ _AsyncFn = Callable[..., Coroutine[Any, Any, Any]]
 
 
 def new_event_loop(fn: _AsyncFn, /, *args: Any, **kwargs: Any) -> Any:
-    """Run the coroutine in a fresh event loop (plain synchronous code, WSGI).
-
-    .. versionadded:: 0.1.0
-    """
+    """Run the coroutine in a fresh event loop (plain synchronous code, WSGI)."""
     return asyncio.run(fn(*args, **kwargs))
 
 
@@ -40,8 +35,6 @@ def asgiref(fn: _AsyncFn, /, *args: Any, **kwargs: Any) -> Any:
 
     Under Django's ASGI server it runs on the server's own loop. Needs
     ``asgiref`` (installed with Django).
-
-    .. versionadded:: 0.1.0
     """
     from asgiref.sync import async_to_sync
 
@@ -54,8 +47,6 @@ def anyio(fn: _AsyncFn, /, *args: Any, **kwargs: Any) -> Any:
     For synchronous endpoints, which run in anyio's threadpool: the coroutine
     runs on the application's loop, so loop-bound clients keep working. Needs
     ``anyio`` (installed with Starlette).
-
-    .. versionadded:: 0.1.0
     """
     from anyio import from_thread
 
@@ -85,8 +76,6 @@ def auto(fn: _AsyncFn, /, *args: Any, **kwargs: Any) -> Any:
 
     An anyio worker thread gets :func:`anyio`; otherwise, when asgiref is
     installed, :func:`asgiref`; otherwise :func:`new_event_loop`.
-
-    .. versionadded:: 0.1.0
     """
     try:
         from anyio import NoEventLoopError, from_thread

@@ -24,8 +24,6 @@ caused it in the ``causationid`` extension attribute.
 The official ``cloudevents`` SDK (2.x) reads these envelopes:
 ``cloudevents.core.bindings.http.from_http(HTTPMessage({"content-type":
 "application/cloudevents+json"}, json.dumps(envelope).encode()), JSONFormat())``.
-
-.. versionadded:: 0.1.0
 """
 
 from __future__ import annotations
@@ -68,20 +66,14 @@ P = TypeVar("P")
 
 SPECVERSION: Final = "1.0"
 """The CloudEvents version of the envelopes.
-
-.. versionadded:: 0.1.0
 """
 
 CONTENT_TYPE: Final = "application/json"
 """The ``datacontenttype`` of the envelopes' data.
-
-.. versionadded:: 0.1.0
 """
 
 DEFAULT_TYPE_PREFIX: Final = "commerce_events"
 """The default prefix of an envelope's ``type``.
-
-.. versionadded:: 0.1.0
 """
 
 CAUSATION_ATTRIBUTE: Final = "causationid"
@@ -118,8 +110,6 @@ def event_type(
     Raises:
         UnknownEventError: No event has that name.
         NotAPayloadError: The class is not a registered payload class.
-
-    .. versionadded:: 0.1.0
     """
     _check_prefix(type_prefix)
     spec = spec_for(event)
@@ -175,8 +165,6 @@ def to_cloudevent(
         NotAPayloadError: *payload* is not a registered payload.
         SerializationError: The payload cannot be serialized.
         ValueError: *source* is empty or *type_prefix* is malformed.
-
-    .. versionadded:: 0.1.0
     """
     spec = payload_spec(
         payload,
@@ -446,8 +434,6 @@ def from_cloudevent(
             prefix, names no registered event (or another than *expected*), or
             another version of it.
         PayloadError: The data is invalid.
-
-    .. versionadded:: 0.1.0
     """
     read = _read(envelope, type_prefix, expected)
     return from_dict(read.spec.payload_type, read.data, unknown=unknown)
@@ -468,7 +454,5 @@ def envelope_metadata(
     Raises:
         EnvelopeError: The envelope is malformed (as for
             :func:`from_cloudevent`).
-
-    .. versionadded:: 0.1.0
     """
     return _read(envelope, type_prefix).metadata

@@ -9,8 +9,6 @@ custom events can use them too,
 or define new domains with :class:`Domain`::
 
     Customer = Annotated[Any, Domain("customer", "A loyalty-scheme member.")]
-
-.. versionadded:: 0.1.0
 """
 
 from __future__ import annotations

@@ -5,8 +5,6 @@ derives from the builtin that fits it, so ``except TypeError`` keeps working for
 code that does not know about this library.
 
 Factored out of the implementation modules to avoid import loops.
-
-.. versionadded:: 0.1.0
 """
 
 from __future__ import annotations
@@ -43,10 +41,7 @@ __all__ = [
 
 
 class CommerceEventsError(Exception):
-    """Base class of every exception raised by commerce_events.
-
-    .. versionadded:: 0.1.0
-    """
+    """Base class of every exception raised by commerce_events."""
 
 
 class PayloadError(CommerceEventsError, TypeError, ValueError):
@@ -66,8 +61,6 @@ class PayloadError(CommerceEventsError, TypeError, ValueError):
         payload_type: The payload class.
         fields: Offending field name -> what is wrong with it, in field order,
             unknown arguments last.
-
-    .. versionadded:: 0.1.0
     """
 
     event: str
@@ -97,8 +90,6 @@ class NotAPayloadError(CommerceEventsError, TypeError):
 
     Attributes:
         value: The object that was passed.
-
-    .. versionadded:: 0.1.0
     """
 
     value: object
@@ -134,8 +125,6 @@ class FrozenPayloadError(CommerceEventsError, FrozenInstanceError):
         event: The name of the event.
         payload_type: The payload class.
         field: The name that was assigned or deleted.
-
-    .. versionadded:: 0.1.0
     """
 
     event: str
@@ -168,8 +157,6 @@ class UnknownEventError(CommerceEventsError, LookupError):
     Attributes:
         event: The name that was looked up.
         known: The names that are registered.
-
-    .. versionadded:: 0.1.0
     """
 
     event: str
@@ -204,8 +191,6 @@ class DuplicateEventError(CommerceEventsError, ValueError):
     Attributes:
         event: The name that is taken.
         existing: The payload class already registered under it.
-
-    .. versionadded:: 0.1.0
     """
 
     event: str
@@ -233,8 +218,6 @@ class EventDefinitionError(CommerceEventsError, TypeError):
     Attributes:
         event: The name the class was to be registered under.
         fields: Offending field name -> what is wrong with it.
-
-    .. versionadded:: 0.1.0
     """
 
     event: str
@@ -256,8 +239,6 @@ class UnknownDomainError(CommerceEventsError, LookupError):
     Attributes:
         domain: The name that was given.
         known: The known domain names.
-
-    .. versionadded:: 0.1.0
     """
 
     domain: str
@@ -283,8 +264,6 @@ class DomainClassError(CommerceEventsError, TypeError):
     Attributes:
         domain: The domain's name.
         value: What was given instead of a class or a tuple of classes.
-
-    .. versionadded:: 0.1.0
     """
 
     domain: str
@@ -314,8 +293,6 @@ class SubscriberSignatureError(CommerceEventsError, TypeError):
         event: The name of the event.
         subscriber: The rejected callable.
         reason: Why it was rejected.
-
-    .. versionadded:: 0.1.0
     """
 
     event: str
@@ -348,8 +325,6 @@ class SubscriberError(ExceptionGroup[Exception], CommerceEventsError):
         event: The name of the event.
         payload: The payload that was being delivered.
         failures: ``(subscriber, exception)`` pairs, in delivery order.
-
-    .. versionadded:: 0.1.0
     """
 
     event: str
@@ -417,8 +392,6 @@ class SerializationError(CommerceEventsError, TypeError):
         payload_type: The payload class.
         fields: Offending path (``"order"``, ``"lines[0].price"``) -> what is
             wrong there.
-
-    .. versionadded:: 0.1.0
     """
 
     event: str
@@ -451,8 +424,6 @@ class EnvelopeError(CommerceEventsError, ValueError):
 
     Attributes:
         fields: Offending attribute -> what is wrong with it.
-
-    .. versionadded:: 0.1.0
     """
 
     fields: Mapping[str, str]
@@ -480,8 +451,6 @@ class ForwardingError(CommerceEventsError, RuntimeError):
         event_id: The id of the emit (the envelope's ``id``).
         destination: Where the event was going (``"redis stream 'orders'"``).
         reason: What went wrong.
-
-    .. versionadded:: 0.1.0
     """
 
     event: str
@@ -519,8 +488,6 @@ class DeliveryInProgressError(CommerceEventsError, RuntimeError):
     Attributes:
         event: The name of the event.
         event_id: The id of the emit.
-
-    .. versionadded:: 0.2.0
     """
 
     event: str
@@ -567,8 +534,6 @@ class DeliveryError(ExceptionGroup[Exception], CommerceEventsError):
     Raised when a ``deferred()`` unit of work delivers its queued events: every
     queued event is delivered, then the :class:`SubscriberError` of each event
     whose subscribers failed is raised here, in delivery order.
-
-    .. versionadded:: 0.1.0
     """
 
     def __new__(cls, errors: Sequence[Exception]) -> Self:
@@ -602,8 +567,6 @@ class AsyncDeliveryError(CommerceEventsError, RuntimeError):
     Attributes:
         event: The name of the event.
         reason: What to do about it.
-
-    .. versionadded:: 0.1.0
     """
 
     event: str
@@ -627,8 +590,6 @@ class EventRecursionError(CommerceEventsError, RecursionError):
 
     Attributes:
         chain: The names of the nested events, outermost first.
-
-    .. versionadded:: 0.1.0
     """
 
     chain: tuple[str, ...]

@@ -23,8 +23,6 @@ status 1) on breaking ones, in a user's CI:
 
 Adding events and optional fields, widening types and bumping an event's
 version are reported as compatible. This module needs no extra.
-
-.. versionadded:: 0.1.0
 """
 
 from __future__ import annotations
@@ -71,8 +69,6 @@ __all__ = [
 
 DIALECT: Final = "https://json-schema.org/draft/2020-12/schema"
 """The JSON Schema dialect of the exported schemas.
-
-.. versionadded:: 0.1.0
 """
 
 EXTENSION: Final = "x-commerce-events"
@@ -113,8 +109,6 @@ def json_schema(event: str | type[Any], /) -> dict[str, Any]:
         SerializationError: A field's annotation has no JSON form (``bytes``,
             ``Callable``, a class that is neither attrs nor a known value
             type); its ``fields`` name them.
-
-    .. versionadded:: 0.1.0
     """
     spec = spec_for(event)
     properties: dict[str, Any] = {}
@@ -410,8 +404,6 @@ def catalogue_schema(events: Iterable[str | type[Any]] | None = None) -> dict[st
 
     Raises:
         SerializationError: An event has a field without a JSON form.
-
-    .. versionadded:: 0.1.0
     """
     specs = catalogue() if events is None else tuple(spec_for(e) for e in events)
     return _document({spec.name: json_schema(spec.payload_type) for spec in specs})
@@ -447,8 +439,6 @@ class SchemaChange:
         breaking: Whether consumers or producers written against the old
             schema may fail.
         message: A sentence for humans.
-
-    .. versionadded:: 0.1.0
     """
 
     event: str
@@ -483,8 +473,6 @@ def compare_schemas(
 
     Raises:
         ValueError: A document is not an export of this module.
-
-    .. versionadded:: 0.1.0
     """
     old_events = _events_of(old, "old")
     new_events = _events_of(new, "new")

@@ -42,8 +42,6 @@ left out of the dict, and a rebuilt payload gets the field's default, so
 
 Aware datetimes come back as the same instant with the same UTC offset; a
 ``zoneinfo`` zone comes back as that fixed offset.
-
-.. versionadded:: 0.1.0
 """
 
 from __future__ import annotations
@@ -120,8 +118,6 @@ Unknown = Literal["reject", "ignore"]
 dropped; ``"ignore"`` skips them, so that a document from a newer producer,
 which may carry optional fields added since, still reads. Consumers of
 forwarded events ignore them.
-
-.. versionadded:: 0.1.0
 """
 
 
@@ -737,8 +733,6 @@ def to_dict(payload: Payload, /) -> dict[str, Any]:
             every offending path, and the message says why (a domain object
             without identity, a naive datetime, a non-finite number, something
             that is not JSON data).
-
-    .. versionadded:: 0.1.0
     """
     spec = payload_spec(
         payload, use="to_dict() takes a payload of an event registered with @event"
@@ -805,8 +799,6 @@ def from_dict(
         NotAPayloadError: The class is not a registered payload class.
         PayloadError: The document is invalid; ``fields`` maps each offending
             path to what is wrong there.
-
-    .. versionadded:: 0.1.0
     """
     spec = spec_for(
         event,

@@ -6,8 +6,6 @@
 
     product_viewed.connect(receive_product_view)
     product_viewed.send(sender=view, product=product, user=user)
-
-.. versionadded:: 0.1.0
 """
 
 from __future__ import annotations

@@ -11,8 +11,6 @@ The built-in catalogue uses them, and custom events can too::
 
 They are ordinary attrs validators: failures are reported, with every other
 offending field, in one :class:`~commerce_events.exceptions.PayloadError`.
-
-.. versionadded:: 0.1.0
 """
 
 from __future__ import annotations
@@ -109,7 +107,5 @@ def differs_from(other: str) -> Any:
     """Require the field to differ from the field named *other*.
 
     For changes: ``new_status`` must differ from ``old_status``.
-
-    .. versionadded:: 0.1.0
     """
     return _DiffersFrom(other)

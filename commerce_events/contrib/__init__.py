@@ -16,6 +16,4 @@ itself; the core of commerce_events imports none of them.
 - :mod:`commerce_events.contrib.starlette` and
   :mod:`commerce_events.contrib.fastapi`: the ASGI middleware with Starlette's
   request, and a FastAPI dependency (extras ``starlette`` and ``fastapi``).
-
-.. versionadded:: 0.1.0
 """

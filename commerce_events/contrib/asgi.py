@@ -4,8 +4,6 @@ It needs no framework: wrap any ASGI application. Starlette and FastAPI
 applications use :mod:`commerce_events.contrib.starlette` (or
 :mod:`~commerce_events.contrib.fastapi`), the same middleware with Starlette's
 ``Request`` as the request object.
-
-.. versionadded:: 0.1.0
 """
 
 from __future__ import annotations
@@ -37,10 +35,7 @@ ASGIApp: TypeAlias = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 def scope_user(scope: Scope) -> Any:
-    """Return ``scope["user"]``, set by an authentication middleware, or None.
-
-    .. versionadded:: 0.1.0
-    """
+    """Return ``scope["user"]``, set by an authentication middleware, or None."""
     return scope.get("user")
 
 
@@ -70,8 +65,6 @@ class RequestContextMiddleware:
     If building the request or reading the user raises, the error is logged on
     the ``commerce_events.contrib`` logger and the request runs without a
     context; errors of the application itself propagate unchanged.
-
-    .. versionadded:: 0.1.0
     """
 
     def __init__(

@@ -14,8 +14,6 @@ Needs the ``fastapi`` extra (``pip install 'commerce-events[fastapi]'``)::
     @app.get("/whoami")
     async def whoami(context: CurrentRequestContext) -> dict[str, str]:
         ...
-
-.. versionadded:: 0.1.0
 """
 
 from __future__ import annotations
@@ -43,8 +41,6 @@ async def get_request_context() -> RequestContext:
 
     Raises:
         RuntimeError: :class:`RequestContextMiddleware` is not installed.
-
-    .. versionadded:: 0.1.0
     """
     context = current_request_context()
     if context is None:
@@ -60,6 +56,4 @@ CurrentRequestContext: TypeAlias = Annotated[
     RequestContext, Depends(get_request_context)
 ]
 """An endpoint parameter annotated with this receives the request context.
-
-.. versionadded:: 0.1.0
 """

@@ -6,8 +6,6 @@ Needs the ``flask`` extra (``pip install 'commerce-events[flask]'``)::
 
     events = CommerceEvents(user_getter=load_current_user)
     events.init_app(app)   # or CommerceEvents(app, user_getter=...)
-
-.. versionadded:: 0.1.0
 """
 
 from __future__ import annotations
@@ -47,8 +45,6 @@ def ensure_sync(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
     Flask runs ``async def`` views that way (through asgiref, with the
     ``flask[async]`` extra); subscribers run the same way. Needs an app
     context, which every request has.
-
-    .. versionadded:: 0.2.0
     """
     return current_app.ensure_sync(fn)(*args, **kwargs)
 
@@ -81,8 +77,6 @@ class CommerceEvents:
             ``before_request`` function is not there yet. Proxies are unwrapped
             and anonymous users (a false ``is_authenticated``) become None.
             Default: no user.
-
-    .. versionadded:: 0.1.0
     """
 
     def __init__(
@@ -102,8 +96,6 @@ class CommerceEvents:
         it again for the same app changes nothing. Unless an async bridge is
         set already, sets :func:`ensure_sync`, so that a synchronous emit in a
         view reaches ``async def`` subscribers as Flask runs async views.
-
-        .. versionadded:: 0.1.0
         """
         app.extensions[_EXTENSION] = self
         default_async_bridge(ensure_sync)

@@ -11,8 +11,6 @@ It shows what the django-debug-toolbar panel shows
 (:mod:`commerce_events.contrib.django.debug_toolbar`): every event of the
 request, in order, with its sender, fields (safe reprs), status, and the
 subscribers that ran, their times and failures.
-
-.. versionadded:: 0.2.0
 """
 
 from __future__ import annotations
@@ -40,10 +38,7 @@ __all__ = ["EventsPanel"]
 
 
 class EventsPanel(DebugPanel):
-    """The commerce_events panel for Flask-DebugToolbar.
-
-    .. versionadded:: 0.2.0
-    """
+    """The commerce_events panel for Flask-DebugToolbar."""
 
     name = "CommerceEvents"
     has_content = True

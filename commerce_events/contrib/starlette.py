@@ -6,8 +6,6 @@ Needs the ``starlette`` extra (``pip install 'commerce-events[starlette]'``)::
     from commerce_events.contrib.starlette import RequestContextMiddleware
 
     app = Starlette(routes=..., middleware=[Middleware(RequestContextMiddleware)])
-
-.. versionadded:: 0.1.0
 """
 
 from __future__ import annotations
@@ -40,8 +38,6 @@ class RequestContextMiddleware(asgi.RequestContextMiddleware):
         app: The ASGI application to wrap.
         user_getter: Returns the user from the scope. Default:
             ``scope["user"]`` if set.
-
-    .. versionadded:: 0.1.0
     """
 
     def __init__(

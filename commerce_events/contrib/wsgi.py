@@ -4,8 +4,6 @@ It needs no framework: wrap any WSGI application, Django's and Flask's
 included. Framework adapters (:mod:`~commerce_events.contrib.flask`,
 :mod:`~commerce_events.contrib.django`) bind the framework's own request object
 and user instead, and are what most applications want.
-
-.. versionadded:: 0.1.0
 """
 
 from __future__ import annotations
@@ -45,8 +43,6 @@ class RequestContextMiddleware:
     If building the request or reading the user raises, the error is logged on
     the ``commerce_events.contrib`` logger and the request runs without a
     context; errors of the application itself propagate unchanged.
-
-    .. versionadded:: 0.1.0
     """
 
     def __init__(

@@ -33,8 +33,6 @@ process, deleting rows once the broker acknowledged them. Only a write that
 commits or rolls back with the order itself can neither lose an event nor
 announce a rolled-back one; ``commit_hook=`` (send after commit) only avoids the
 second.
-
-.. versionadded:: 0.1.0
 """
 
 from __future__ import annotations
@@ -82,14 +80,10 @@ logger: Final = logging.getLogger("commerce_events.forwarding")
 DEFAULT_TIMEOUT: Final = 5.0
 """The longest the Redis and Celery forwarders' sends block an emit by
 default, in seconds (their ``timeout=``).
-
-.. versionadded:: 0.2.0
 """
 
 DEFAULT_SOURCE: Final = "/commerce_events"
 """The envelopes' ``source`` when :func:`forward` is not given one.
-
-.. versionadded:: 0.1.0
 """
 
 
@@ -101,8 +95,6 @@ class Forwarder(Protocol):
     the engine has it; it raises when it could not hand it over. A
     ``destination`` attribute, if any, names where envelopes go in errors and
     logs.
-
-    .. versionadded:: 0.1.0
     """
 
     def send(self, envelope: Mapping[str, Any], /) -> None:
@@ -111,10 +103,7 @@ class Forwarder(Protocol):
 
 
 def destination_of(forwarder: object) -> str:
-    """A forwarder's ``destination``, else its repr, for errors and logs.
-
-    .. versionadded:: 0.1.0
-    """
+    """A forwarder's ``destination``, else its repr, for errors and logs."""
     destination = getattr(forwarder, "destination", None)
     return destination if isinstance(destination, str) else repr(forwarder)
 
@@ -130,8 +119,6 @@ class Backoff:
 
     Used by :class:`~commerce_events.outbox.Relay` and
     :class:`~commerce_events.forwarding.redis.RedisStreamConsumer`.
-
-    .. versionadded:: 0.2.0
     """
 
     initial: float = 0.5
@@ -162,8 +149,6 @@ class SeenStore(Protocol):
     (another consumer is delivering it), and ``release(event_id)``, called
     when the delivery failed. :func:`consume_envelope` uses them when present,
     so two consumers can never both deliver one event.
-
-    .. versionadded:: 0.1.0
     """
 
     def __contains__(self, event_id: object, /) -> bool:
@@ -186,8 +171,6 @@ class SeenIds:
 
     Args:
         maxsize: How many ids to remember.
-
-    .. versionadded:: 0.1.0
     """
 
     def __init__(self, maxsize: int = 10_000) -> None:
@@ -313,8 +296,6 @@ class Forwarding:
     Attributes:
         payload_types: The forwarded events.
         forwarder: Where they go.
-
-    .. versionadded:: 0.1.0
     """
 
     def __init__(
@@ -391,8 +372,6 @@ def forward(
             serialized (``start_checkout``'s request), so no consumer could
             rebuild it.
         TypeError: *to* has no ``send`` method, or no event is given.
-
-    .. versionadded:: 0.1.0
     """
     if not payload_types:
         msg = "forward() takes at least one payload class: forward(OrderPlaced, to=...)"
@@ -469,8 +448,6 @@ def consume_envelope(
             reaches them from here (see ``set_async_bridge``).
         DeliveryInProgressError: Another consumer is delivering this event
             (a shared *seen* store says so): try again later.
-
-    .. versionadded:: 0.1.0
     """
     payload, metadata = _load(envelope, type_prefix, unknown)
     return _deliver(payload, metadata, seen=seen, sender=sender)

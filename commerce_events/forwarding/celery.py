@@ -25,8 +25,6 @@ default JSON serializer carries it. The task is acknowledged after it ran
 subscribers failed is retried with exponential backoff (five times by
 default); an envelope that cannot be read (:data:`POISON`) fails at once,
 since retrying cannot help.
-
-.. versionadded:: 0.1.0
 """
 
 from __future__ import annotations
@@ -43,15 +41,11 @@ __all__ = ["DEFAULT_TASK_NAME", "POISON", "CeleryForwarder", "make_celery_task"]
 
 DEFAULT_TASK_NAME: Final = "commerce_events.consume"
 """The name of the task that consumes envelopes, on both sides.
-
-.. versionadded:: 0.1.0
 """
 
 
 POISON: Final = (EnvelopeError, PayloadError)
 """Failures of a task that retrying cannot fix: its envelope is unreadable.
-
-.. versionadded:: 0.2.0
 """
 
 
@@ -87,7 +81,6 @@ class CeleryForwarder:
             three times by default; a send that still fails raises, and
             :func:`~commerce_events.forwarding.forward` reports it.
 
-    .. versionadded:: 0.1.0
     .. versionchanged:: 0.2.0
        *timeout*.
     """
@@ -159,7 +152,6 @@ def make_celery_task(
     Returns:
         The Celery task.
 
-    .. versionadded:: 0.1.0
     .. versionchanged:: 0.2.0
        ``reject_on_worker_lost`` and retries with backoff by default; poison
        messages are never retried.

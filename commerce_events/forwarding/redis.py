@@ -26,8 +26,6 @@ failed entry stays pending and is claimed again (``XCLAIM``) after
 *claim_idle_ms*; after *max_deliveries* attempts, or at once if it cannot be an
 event at all, it is moved to a dead-letter stream (``<stream>:dead``) with the
 reason, and acknowledged.
-
-.. versionadded:: 0.1.0
 """
 
 from __future__ import annotations
@@ -76,8 +74,6 @@ logger: Final = logging.getLogger("commerce_events.forwarding.redis")
 
 ENVELOPE_FIELD: Final = "envelope"
 """The stream entries' field holding the envelope (as JSON).
-
-.. versionadded:: 0.1.0
 """
 
 
@@ -103,7 +99,6 @@ class RedisStreamForwarder:
             :class:`~commerce_events.exceptions.ForwardingError`), though the
             entry may still arrive. None waits as long as the client does.
 
-    .. versionadded:: 0.1.0
     .. versionchanged:: 0.2.0
        *timeout*.
     """
@@ -188,7 +183,6 @@ class RedisSeenIds:
         lease: How long a consumer may take to deliver an event before another
             one may deliver it instead.
 
-    .. versionadded:: 0.1.0
     .. versionchanged:: 0.2.0
        Takes events atomically (*lease*).
     """
@@ -260,7 +254,6 @@ class RedisStreamConsumer:
         dead_letter: The dead-letter stream; default ``<stream>:dead``.
         backoff: The waits of :meth:`run` while Redis fails.
 
-    .. versionadded:: 0.1.0
     .. versionchanged:: 0.2.0
        Survives Redis (:meth:`run`), reads its own pending entries first,
        claims with ``XAUTOCLAIM``, reads RESP3, dead-letters every unreadable
@@ -533,8 +526,6 @@ DEAD_LETTER_REASON: Final = "dead:reason"
 
 Beside it, ``dead:stream``, ``dead:group`` and ``dead:entry_id`` say where it
 came from; every other field is the original entry's.
-
-.. versionadded:: 0.2.0
 """
 
 _MAX_REASON: Final = 2000  # characters of an exception message kept
@@ -550,8 +541,6 @@ class DeadLetter:
         entry_id: Its id there.
         reason: Why it was dead-lettered.
         fields: The original entry's fields.
-
-    .. versionadded:: 0.2.0
     """
 
     id: str
@@ -575,10 +564,7 @@ def _dead_letter(entry_id: Any, raw: Mapping[Any, Any]) -> DeadLetter:
 def dead_letters(
     client: redis_module.Redis, dead_letter: str, *, count: int = 100
 ) -> list[DeadLetter]:
-    """The oldest *count* entries of a dead-letter stream.
-
-    .. versionadded:: 0.2.0
-    """
+    """The oldest *count* entries of a dead-letter stream."""
     reply: Any = client.xrange(dead_letter, count=count)
     return [_dead_letter(entry_id, fields) for entry_id, fields in reply]
 
@@ -601,8 +587,6 @@ def redrive(
 
     Returns:
         How many were sent back.
-
-    .. versionadded:: 0.2.0
     """
     wanted = None if ids is None else set(ids)
     sent = 0

@@ -21,8 +21,6 @@ duplicates by event id (``seen=``). Rows are sent in the order they were
 written; several relays may run at once on PostgreSQL (each locks its batch
 with ``FOR UPDATE SKIP LOCKED``, so no row is sent by two of them in one pass),
 and then the order holds within each relay's batches only.
-
-.. versionadded:: 0.2.0
 """
 
 from __future__ import annotations
@@ -53,8 +51,6 @@ logger: Final = logging.getLogger("commerce_events.outbox")
 
 DEFAULT_TABLE: Final = "commerce_events_outbox"
 """The outbox table's name, in SQLAlchemy and Django alike.
-
-.. versionadded:: 0.2.0
 """
 
 
@@ -68,8 +64,6 @@ class OutboxRow:
         type: The envelope's ``type``.
         envelope: The envelope, as JSON text.
         created: When the row was written (UTC).
-
-    .. versionadded:: 0.2.0
     """
 
     id: int
@@ -86,8 +80,6 @@ class Lag:
     Attributes:
         pending: Rows not relayed yet.
         oldest: The age of the oldest of them (None when there is none).
-
-    .. versionadded:: 0.2.0
     """
 
     pending: int
@@ -101,10 +93,7 @@ class Lag:
 
 
 class OutboxBatch(Protocol):
-    """Rows locked for one relay pass (see :meth:`OutboxStore.batch`).
-
-    .. versionadded:: 0.2.0
-    """
+    """Rows locked for one relay pass (see :meth:`OutboxStore.batch`)."""
 
     rows: Sequence[OutboxRow]
 
@@ -114,10 +103,7 @@ class OutboxBatch(Protocol):
 
 
 class OutboxStore(Protocol):
-    """Where a relay reads the outbox: one per database library.
-
-    .. versionadded:: 0.2.0
-    """
+    """Where a relay reads the outbox: one per database library."""
 
     def batch(self, limit: int, /) -> AbstractContextManager[OutboxBatch]:
         """Lock the oldest *limit* unlocked rows in a transaction.
@@ -156,8 +142,6 @@ class Relay:
             doubling, at most 30 s).
         log_interval: How often :meth:`run` logs its progress and lag, in
             seconds (INFO, on the ``commerce_events.outbox`` logger).
-
-    .. versionadded:: 0.2.0
     """
 
     def __init__(

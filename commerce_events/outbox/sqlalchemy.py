@@ -27,8 +27,6 @@ or from Python, with :class:`~commerce_events.outbox.Relay` and
 :class:`SQLAlchemyOutboxStore`. SQLite works with no setup (one relay at a
 time: SQLite locks the whole database for a writer); PostgreSQL (extra
 ``postgres``) lets several relays share the work.
-
-.. versionadded:: 0.2.0
 """
 
 from __future__ import annotations
@@ -68,8 +66,6 @@ def outbox_table(
         metadata: Your application's metadata.
         name: The table's name.
         schema: The table's schema (PostgreSQL), if not the default one.
-
-    .. versionadded:: 0.2.0
     """
     return sa.Table(
         name,
@@ -109,8 +105,6 @@ class SQLAlchemyOutbox:
             ``db.session``, a function reading your request's session). The row
             is part of that session's transaction: it is written when the
             transaction commits, and never if it rolls back.
-
-    .. versionadded:: 0.2.0
     """
 
     def __init__(
@@ -173,8 +167,6 @@ class SQLAlchemyOutboxStore:
     Args:
         engine: The database's engine.
         table: The outbox table (:func:`outbox_table`).
-
-    .. versionadded:: 0.2.0
     """
 
     def __init__(self, engine: Engine, table: sa.Table) -> None:

@@ -14,8 +14,6 @@ Hypothesis strategies for payloads are in
 pytest plugin (:mod:`commerce_events.testing.pytest_plugin`, loaded
 automatically) offers the ``captured_events`` and ``isolated_subscriptions``
 fixtures.
-
-.. versionadded:: 0.1.0
 """
 
 from __future__ import annotations

@@ -51,8 +51,6 @@ class CapturedEvent:
             since the capture started (or since :meth:`CapturedEvents.clear`).
         metadata: The emit's :class:`~commerce_events.EventMetadata` (its id,
             time and cause).
-
-    .. versionadded:: 0.1.0
     """
 
     payload: Any
@@ -76,8 +74,6 @@ class CapturedEvents:
 
     The recorder may be fed from several threads; reading while another thread
     emits returns a consistent snapshot.
-
-    .. versionadded:: 0.1.0
     """
 
     def __init__(self, payload_types: tuple[type[Any], ...] = ()) -> None:
@@ -366,7 +362,5 @@ def capture_events(*payload_types: type[Any]) -> CapturedEvents:
 
     Raises:
         NotAPayloadError: A class is not a registered payload class.
-
-    .. versionadded:: 0.1.0
     """
     return CapturedEvents(payload_types)

@@ -30,8 +30,6 @@ class SubscriberContractError(CommerceEventsError, AssertionError):
         payload: The smallest payload it failed on (None if the failure could
             not be pinned on one payload).
         error: What the subscriber raised.
-
-    .. versionadded:: 0.1.0
     """
 
     payload_type: type[Any]
@@ -106,8 +104,6 @@ def check_subscriber(
             error holds the smallest such payload.
         SubscriberSignatureError: The subscriber cannot subscribe to the event.
         NotAPayloadError: *payload_type* is not a registered payload class.
-
-    .. versionadded:: 0.1.0
     """
     from hypothesis import given
     from hypothesis.errors import HypothesisException

@@ -32,8 +32,6 @@ def isolated_subscriptions() -> Iterator[None]:
     (:func:`~commerce_events.set_default_on_error`) and to the async bridge.
     Events registered inside the block stay registered (names are global),
     with their subscriptions.
-
-    .. versionadded:: 0.1.0
     """
     with isolated_state():
         yield
@@ -56,8 +54,6 @@ def performing_only(*subscribers: Callable[..., Any]) -> Iterator[None]:
     Raises:
         ValueError: One of *subscribers* is not subscribed to any event, which
             is most likely a mistake in the test.
-
-    .. versionadded:: 0.1.0
     """
     keep = {receiver_id(s): s for s in subscribers}
     signals = [route.signal for route in list(ROUTES.values())]
@@ -88,8 +84,6 @@ def performing_nothing() -> Iterator[None]:
 
     Emitting still validates and is still recorded by
     :func:`~commerce_events.testing.capture_events`; nothing else runs.
-
-    .. versionadded:: 0.1.0
     """
     with performing_only():
         yield

@@ -12,8 +12,6 @@ Fixtures:
 ``isolated_subscriptions``
     Restores every event's subscriptions after the test, so subscribers a test
     adds do not leak into the next one.
-
-.. versionadded:: 0.1.0
 """
 
 from __future__ import annotations
@@ -30,19 +28,13 @@ __all__ = ["captured_events", "isolated_subscriptions"]
 
 @pytest.fixture
 def captured_events() -> Iterator[CapturedEvents]:
-    """Every event emitted during the test, with assertion helpers.
-
-    .. versionadded:: 0.1.0
-    """
+    """Every event emitted during the test, with assertion helpers."""
     with capture_events() as captured:
         yield captured
 
 
 @pytest.fixture
 def isolated_subscriptions() -> Iterator[None]:
-    """Undo, after the test, every subscription change it made.
-
-    .. versionadded:: 0.1.0
-    """
+    """Undo, after the test, every subscription change it made."""
     with _isolated_subscriptions():
         yield

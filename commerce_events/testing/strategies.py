@@ -12,8 +12,6 @@ Installing the package registers every payload class with Hypothesis (through
 its ``hypothesis`` entry point, when Hypothesis is imported), and every event
 defined later as it is defined, so ``st.from_type(OrderPlaced)`` needs no
 setup, for built-in and custom events alike.
-
-.. versionadded:: 0.1.0
 """
 
 from __future__ import annotations
@@ -97,8 +95,6 @@ class DomainStandIn:
     Attributes:
         domain: The domain's name.
         key: Tells stand-ins of the same domain apart.
-
-    .. versionadded:: 0.1.0
     """
 
     domain: str
@@ -161,8 +157,6 @@ def register_domain_strategy(
     Raises:
         UnknownDomainError: No domain has that name.
         TypeError: *strategy* is not a Hypothesis strategy.
-
-    .. versionadded:: 0.1.0
     """
     _domain.known(domain)
     if not isinstance(cast("object", strategy), SearchStrategy):  # run-time check
@@ -175,10 +169,7 @@ def register_domain_strategy(
 
 
 def reset_domain_strategies() -> None:
-    """Forget every strategy registered with :func:`register_domain_strategy`.
-
-    .. versionadded:: 0.1.0
-    """
+    """Forget every strategy registered with :func:`register_domain_strategy`."""
     with _lock:
         _domain_strategies.clear()
 
@@ -220,8 +211,6 @@ def domain_objects(domain: str, /) -> SearchStrategy[Any]:
 
     Raises:
         UnknownDomainError: No domain has that name.
-
-    .. versionadded:: 0.1.0
     """
     return _domain_draw(_domain.known(domain))
 
@@ -537,8 +526,6 @@ def payloads(payload_type: type[P], /, **overrides: Any) -> SearchStrategy[P]:
         NotAPayloadError: *payload_type* is not a registered payload class.
         PayloadError: An override names an unknown field, or is a fixed value
             that is invalid for its field. Its ``fields`` name them.
-
-    .. versionadded:: 0.1.0
     """
     spec = _spec(payload_type, "payloads")
     _register_type_strategies()
@@ -592,8 +579,6 @@ def any_payload() -> SearchStrategy[Any]:
 
     The events are looked up when the strategy is first drawn from, so events
     registered after this call (but before the test runs) are included.
-
-    .. versionadded:: 0.1.0
     """
     return st.deferred(
         lambda: st.one_of([payloads(spec.payload_type) for spec in catalogue()])
@@ -608,8 +593,6 @@ Problem: TypeAlias = Literal["missing", "unknown", "none", "wrong_type"]
 ``"missing"``: a required field is left out; ``"unknown"``: an argument that is
 not a field is added; ``"none"``: None is passed where it is not allowed;
 ``"wrong_type"``: a value of the wrong type is passed.
-
-.. versionadded:: 0.1.0
 """
 
 
@@ -623,8 +606,6 @@ class InvalidArguments:
             ``signal.send(sender, **kwargs)``.
         problems: Argument name -> how it was spoiled. Every other argument is
             valid on its own.
-
-    .. versionadded:: 0.1.0
     """
 
     payload_type: type[Any]
@@ -733,8 +714,6 @@ def invalid_arguments(payload_type: type[Any], /) -> SearchStrategy[InvalidArgum
 
     Raises:
         NotAPayloadError: *payload_type* is not a registered payload class.
-
-    .. versionadded:: 0.1.0
     """
     _spec(payload_type, "invalid_arguments")
     return _invalid(payload_type)

@@ -10,8 +10,6 @@ Needs the ``django`` extra (``pip install 'commerce-events[django]'``)::
         "django.contrib.auth.middleware.AuthenticationMiddleware",
         "commerce_events.contrib.django.middleware.RequestContextMiddleware",
     ]
-
-.. versionadded:: 0.1.0
 """
 
 from __future__ import annotations

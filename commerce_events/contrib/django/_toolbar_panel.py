@@ -30,10 +30,7 @@ __all__ = ["EventsPanel"]
 
 
 class EventsPanel(Panel):
-    """The commerce_events panel for django-debug-toolbar.
-
-    .. versionadded:: 0.2.0
-    """
+    """The commerce_events panel for django-debug-toolbar."""
 
     title = "Commerce events"
     nav_title = "Commerce events"

@@ -1,10 +1,7 @@
 # Django ships no type information; its objects are Any here.
 # mypy: disable-error-code="import-untyped"
 # mypy: allow-subclassing-any
-"""The Django app: add ``"commerce_events.contrib.django"`` to INSTALLED_APPS.
-
-.. versionadded:: 0.1.0
-"""
+"""The Django app: add ``"commerce_events.contrib.django"`` to INSTALLED_APPS."""
 
 from __future__ import annotations
 
@@ -31,10 +28,7 @@ AUTHENTICATION = "django.contrib.auth.middleware.AuthenticationMiddleware"
 
 
 def check_middleware(app_configs: Any = None, **kwargs: Any) -> list[Any]:
-    """Django system check: the middleware is installed, after authentication.
-
-    .. versionadded:: 0.1.0
-    """
+    """Django system check: the middleware is installed, after authentication."""
     middleware = list(settings.MIDDLEWARE)
     if MIDDLEWARE not in middleware:
         return [
@@ -72,8 +66,6 @@ class CommerceEventsConfig(AppConfig):
     module-level functions with ``subscribe(OrderPlaced, send_confirmation)``;
     subscribing the same function again is a no-op, so a second ``ready()``
     does not deliver twice.
-
-    .. versionadded:: 0.1.0
     """
 
     name = "commerce_events.contrib.django"

@@ -13,8 +13,6 @@ its name, its sender and its fields (with the payload's safe reprs: requests,
 responses and sessions by type only), whether it was delivered, muted or
 deferred (a deferred event is shown once delivered), and each subscriber that
 ran, with its time and, if it failed, the traceback.
-
-.. versionadded:: 0.2.0
 """
 
 from __future__ import annotations

@@ -1,7 +1,4 @@
-"""The Django middleware binding the request context, for WSGI and ASGI.
-
-.. versionadded:: 0.1.0
-"""
+"""The Django middleware binding the request context, for WSGI and ASGI."""
 
 from __future__ import annotations
 
@@ -34,8 +31,6 @@ class RequestContextMiddleware:
     ``commerce_events.contrib`` logger and the user is None. Asynchronously it
     is awaited before the view (a payload cannot await); if that raises, the
     error is logged and the request runs without a context.
-
-    .. versionadded:: 0.1.0
     """
 
     sync_capable = True

@@ -4,8 +4,6 @@
 """The outbox table as a Django model.
 
 See :mod:`commerce_events.contrib.django.outbox`.
-
-.. versionadded:: 0.2.0
 """
 
 from __future__ import annotations
@@ -31,8 +29,6 @@ class OutboxMessage(Model):
 
     The same table as :func:`commerce_events.outbox.sqlalchemy.outbox_table`
     defines, so either relay reads it.
-
-    .. versionadded:: 0.2.0
     """
 
     # Django's fields are Any to type checkers (Django ships no types).

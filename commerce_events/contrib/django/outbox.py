@@ -24,8 +24,6 @@ settings module (or any module) provides::
 Rows are written with the ORM, on the database connection's current
 transaction: inside ``atomic`` they commit with it; outside one (autocommit)
 each row commits at once, like any other write.
-
-.. versionadded:: 0.2.0
 """
 
 from __future__ import annotations
@@ -60,8 +58,6 @@ class DjangoOutbox:
 
     Args:
         using: The database alias to write to.
-
-    .. versionadded:: 0.2.0
     """
 
     def __init__(self, using: str = "default") -> None:
@@ -111,8 +107,6 @@ class DjangoOutboxStore:
 
     Args:
         using: The database alias.
-
-    .. versionadded:: 0.2.0
     """
 
     def __init__(self, using: str = "default") -> None:

@@ -15,8 +15,6 @@ and the rest) *become* the :mod:`commerce_events.signals` objects before Oscar's
 views, models and receivers import them: every Oscar send is then validated,
 delivered once to typed ``@subscribe`` subscribers and to Oscar-style
 receivers, Oscar's own included. See :doc:`/migrating-from-oscar`.
-
-.. versionadded:: 0.2.0
 """
 
 from __future__ import annotations

@@ -68,10 +68,7 @@ def double_receivers() -> list[str]:
 
 
 def check_signals(app_configs: Any = None, **kwargs: Any) -> list[Any]:
-    """Django system check: Oscar's signals are ours everywhere, each receiver once.
-
-    .. versionadded:: 0.2.0
-    """
+    """Django system check: Oscar's signals are ours everywhere, each receiver once."""
     from django.apps import apps
     from django.core import checks
 

@@ -49,8 +49,6 @@ OSCAR_SIGNALS: Mapping[str, Mapping[str, str]] = MappingProxyType(
     }
 )
 """Oscar's signal modules, each Oscar signal name to its event's name.
-
-.. versionadded:: 0.2.0
 """
 
 _lock = threading.Lock()
@@ -65,8 +63,6 @@ def rebind() -> None:
     Idempotent. Must run before Oscar's views, models and receivers are
     imported: the app does it when Django creates its ``AppConfig``, before
     any app's models or ``ready()``.
-
-    .. versionadded:: 0.2.0
     """
     with _lock:
         for module_name, names in OSCAR_SIGNALS.items():
@@ -84,8 +80,6 @@ def original_signal(module: str, name: str) -> Any:
     """Return the Django ``Signal`` Oscar created as *module.name*, or None.
 
     None until :func:`rebind` replaced it.
-
-    .. versionadded:: 0.2.0
     """
     with _lock:
         return _originals.get((module, name))

@@ -1,10 +1,7 @@
 # Django ships no type information; its objects are Any here.
 # mypy: disable-error-code="import-untyped"
 # mypy: allow-subclassing-any
-"""The Oscar app: add ``"commerce_events.contrib.oscar"`` to INSTALLED_APPS.
-
-.. versionadded:: 0.2.0
-"""
+"""The Oscar app: add ``"commerce_events.contrib.oscar"`` to INSTALLED_APPS."""
 
 from __future__ import annotations
 
@@ -37,8 +34,6 @@ class OscarEventsConfig(AppConfig):
     views and receivers, imported later, all hold ours. ``ready()`` sets the
     asgiref async bridge (unless one is set) and registers
     :func:`check_signals`.
-
-    .. versionadded:: 0.2.0
     """
 
     name = "commerce_events.contrib.oscar"

@@ -1,10 +1,7 @@
 # Django ships no type information; its objects are Any here.
 # mypy: disable-error-code="import-untyped"
 # mypy: allow-subclassing-any
-"""``manage.py commerce_events_relay``: relay the outbox to a broker.
-
-.. versionadded:: 0.2.0
-"""
+"""``manage.py commerce_events_relay``: relay the outbox to a broker."""
 
 from __future__ import annotations
 
@@ -27,10 +24,7 @@ __all__ = ["Command"]
 
 
 class Command(BaseCommand):
-    """Relay the outbox to a broker until SIGTERM (or once, with ``--once``).
-
-    .. versionadded:: 0.2.0
-    """
+    """Relay the outbox to a broker until SIGTERM (or once, with ``--once``)."""
 
     help = (
         "Relay the commerce_events outbox to a forwarder (Redis Streams, Celery, "
