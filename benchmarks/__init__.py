@@ -1,4 +1,4 @@
-"""Benchmarks of commerce_events against its limits and its peers (issue #6).
+"""Benchmarks of commerce_events against its limits and its peers.
 
 Run from the repository root: ``python -m benchmarks`` (full run, a few
 minutes) or ``python -m benchmarks --quick`` (smoke run, well under a minute).

@@ -1,4 +1,4 @@
-"""Targets of issue #6, their evaluation, and the report (RST, JSON).
+"""The targets, their evaluation, and the report (RST, JSON).
 
 The report is reStructuredText made of simple tables, readable as printed and
 pasted as is into BENCHMARKS.rst (``--update-doc BENCHMARKS.rst`` does that).
@@ -99,7 +99,7 @@ def _ratio(suite: Suite, row: str, ref: str, n: int) -> float:
 
 
 def evaluate(results: Results) -> list[Target]:
-    """Evaluate every target of issue #6 on *results*."""
+    """Evaluate every empty-process target on *results*."""
     suite = results.suite
     cols = {f"N={n}": n for n in NS}
 
@@ -319,7 +319,7 @@ def render(results: Results) -> str:
         "in all\n"
     )
 
-    out.append(_heading("Targets (issue #6)"))
+    out.append(_heading("Targets"))
     out.append(
         "Ratios are medians over rounds of per-round ratios, measured side by "
         "side in this one run; only they are comparable between machines.\n"

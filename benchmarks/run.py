@@ -58,7 +58,7 @@ def _pin() -> str:
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks",
-        description="commerce_events against its limits and its peers (issue #6).",
+        description="commerce_events against its limits and its peers.",
     )
     parser.add_argument(
         "--quick",

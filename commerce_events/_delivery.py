@@ -125,9 +125,15 @@ def emit(payload: Payload, /, *, sender: Any = None) -> None:
     fast = route.fast
     scope = SCOPE.get()
     if fast is None or scope is not None:
-        if scope is None or not _scoped(scope, route, payload, sender, None, None):
-            deliver_now(route, payload, sender, route.plan_for(sender), None, None)
-        return
+        if scope is not None and _scoped(scope, route, payload, sender, None, None):
+            return
+        # Subscriptions for particular senders, or a scope that let the event
+        # through: this sender's plan may still be a plain list of functions.
+        plan = route.plan_for(sender)
+        fast = plan.functions
+        if fast is None:
+            deliver_now(route, payload, sender, plan, None, None)
+            return
     failures = None
     # A subscriber removed during this emit is replaced in *fast* by a no-op.
     for subscriber in fast:

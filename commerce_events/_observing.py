@@ -111,6 +111,19 @@ def remove_observer(observer: Observer, /) -> bool:
         return True
 
 
+def save() -> tuple[Observer, ...]:
+    """The observers, to restore after an isolated block (tests)."""
+    return _observers
+
+
+def restore(saved: tuple[Observer, ...]) -> None:
+    """Put back the observers of :func:`save`."""
+    global _observers  # noqa: PLW0603 - observers concern every event
+    with _lock:
+        _observers = saved
+        _subscriptions.set_observed(bool(saved))
+
+
 def notify(
     event: str,
     payload: Any,

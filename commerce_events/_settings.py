@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Final, Literal
 
-from . import _subscriptions
+from . import _observing, _subscriptions
 
 __all__ = [
     "AsyncBridge",
@@ -143,7 +143,8 @@ def set_async_bridge(bridge: AsyncBridge | None) -> None:
 
 @contextmanager
 def isolated_state() -> Iterator[None]:
-    """Save every event's subscriptions and the defaults; restore them on exit.
+    """Save every event's subscriptions, the observers and the defaults; restore
+    them on exit.
 
     Events registered inside the block keep their subscriptions. Used by the
     testing toolkit's ``isolated_subscriptions``.
@@ -152,6 +153,7 @@ def isolated_state() -> Iterator[None]:
     routes = list(_subscriptions.ROUTES.values())
     saved = [(route, route.save()) for route in routes]
     process_wide = _subscriptions.save_process_wide()
+    observers = _observing.save()
     library_on_error, bridge = _library_on_error, _bridge
     try:
         yield
@@ -159,4 +161,5 @@ def isolated_state() -> Iterator[None]:
         for route, state in saved:
             route.restore(state)
         _subscriptions.restore_process_wide(process_wide)
+        _observing.restore(observers)
         _library_on_error, _bridge = library_on_error, bridge

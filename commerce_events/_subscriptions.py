@@ -69,7 +69,7 @@ SENDER_KEYWORD: Final = 16  # receiver(sender=sender, **fields), as Django calls
 SIGNAL_KEYWORD: Final = 32  # also signal=<the EventSignal>, as Django passes
 ONCE: Final = 64  # removed after its first delivery
 
-_PATCHABLE: Final = 4
+_PATCHABLE: Final = 8
 MAX_SENDER_PLANS: Final = 256
 """Plans cached per event for particular senders; the oldest goes first."""
 
@@ -219,9 +219,9 @@ class Plan:
         "observed",
         "taps",
     )
-    async_functions: tuple[Callable[[Any], Any], ...] | None
+    async_functions: FastList | None
     entries: tuple[Entry, ...]
-    functions: tuple[Callable[[Any], Any], ...] | None
+    functions: FastList | None
     has_async: bool
     muted: bool
     needs_metadata: bool
@@ -247,15 +247,13 @@ class Plan:
         simple = not (taps or observed or muted) and all(
             flags == 0 for _, flags, _ in entries
         )
-        self.functions: tuple[Callable[[Any], Any], ...] | None = (
-            tuple(target for target, _, _ in entries) if simple else None
-        )
         simple_async = not (taps or observed or muted) and all(
             flags == ASYNC for _, flags, _ in entries
         )
-        self.async_functions: tuple[Callable[[Any], Any], ...] | None = (
-            tuple(target for target, _, _ in entries) if simple_async else None
-        )
+        planned = {id(target): record for target, _, record in entries}
+        targets = [target for target, _, _ in entries]
+        self.functions = FastList(targets, planned) if simple else None
+        self.async_functions = FastList(targets, planned) if simple_async else None
 
 
 # -- what concerns every event ------------------------------------------------
@@ -681,15 +679,8 @@ class Route:
             self.plans = {}
             self.any_plan = self._build(ANY, None)
             if not self.sender_keys:
-                functions = self.any_plan.functions
-                async_functions = self.any_plan.async_functions
-                planned = {id(t): r for t, _, r in self.any_plan.entries}
-                if functions is not None:
-                    self.fast = FastList(functions, planned)
-                    self._keep_patchable(self.fast)
-                if async_functions is not None:
-                    self.fast_async = FastList(async_functions, planned)
-                    self._keep_patchable(self.fast_async)
+                self.fast = self.any_plan.functions
+                self.fast_async = self.any_plan.async_functions
 
     def _keep_patchable(self, functions: list[Callable[[Any], Any]]) -> None:
         # The lists the latest emits may still iterate (a nested emit of the
@@ -717,7 +708,11 @@ class Route:
                 continue
             weak = WEAK if isinstance(target, weakref.ref) else 0
             entries.append((target, record.kind | weak, record))
-        return Plan(tuple(entries), taps, observed=_observed, muted=False)
+        plan = Plan(tuple(entries), taps, observed=_observed, muted=False)
+        for functions in (plan.functions, plan.async_functions):
+            if functions:
+                self._keep_patchable(functions)
+        return plan
 
     def plan_for(self, sender: object) -> Plan:
         """The plan of an emit from *sender*."""

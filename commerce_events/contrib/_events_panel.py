@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from contextvars import ContextVar, Token
 from typing import Any
 
-from commerce_events import Delivery, add_observer
+from commerce_events import Delivery, add_observer, remove_observer
 from commerce_events._payload import short_repr, spec_of, type_only
 
 __all__ = ["EventRecorder", "recorder", "render", "rows"]
@@ -32,20 +32,29 @@ class EventRecorder:
             "commerce_events.panel", default=None
         )
         self._lock = threading.Lock()
-        self._installed = False
+        self._recording = 0
 
     def start(self) -> Token[list[Delivery] | None]:
-        """Start recording for this context; registers the observer once."""
+        """Start recording for this context (the observer is on while any is)."""
         with self._lock:
-            if not self._installed:
-                add_observer(self._observe)
-                self._installed = True
+            self._recording += 1
+            # Idempotent: also puts it back if a test's isolation removed it.
+            add_observer(self._observe)
         return self._current.set([])
 
     def stop(self, token: Token[list[Delivery] | None]) -> list[Delivery]:
-        """Stop recording; return what was recorded, in order."""
+        """Stop recording; return what was recorded, in order.
+
+        Once no request records, the observer goes, and emits pay nothing for
+        the panels again.
+        """
         recorded = self._current.get() or []
         self._current.reset(token)
+        with self._lock:
+            self._recording -= 1
+            if self._recording <= 0:
+                self._recording = 0
+                remove_observer(self._observe)
         return recorded
 
     def _observe(self, delivery: Delivery) -> None:
