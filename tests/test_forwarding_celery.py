@@ -6,6 +6,7 @@ redis-server started by the test run (``redis_url`` in conftest.py).
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -66,14 +67,20 @@ def app(redis_url: str) -> Iterator[Celery]:
         broker_connection_retry_on_startup=True,
     )
     make_celery_task(app, TASK)
-    with start_worker(
-        app,
-        pool="solo",
-        perform_ping_check=False,
-        shutdown_timeout=WAIT,
-        loglevel="CRITICAL",
-    ):
-        yield app
+    # The worker sets the root logger's level (to CRITICAL here): give it back,
+    # or every later test that reads logged failures hears nothing.
+    root_level = logging.getLogger().level
+    try:
+        with start_worker(
+            app,
+            pool="solo",
+            perform_ping_check=False,
+            shutdown_timeout=WAIT,
+            loglevel="CRITICAL",
+        ):
+            yield app
+    finally:
+        logging.getLogger().setLevel(root_level)
 
 
 class TestTaskOptions:
