@@ -51,6 +51,7 @@ def coverage(session: nox.Session) -> None:
         *session.posargs,
         env={"HYPOTHESIS_PROFILE": "coverage"},
     )
+    session.run("coverage", "combine", "--quiet")
     session.run("coverage", "report")
 
 
