@@ -252,16 +252,19 @@ def _scoped(
         return True
     if unit is None:
         return False
-    plan = route.plan_for(sender)
-    if plan.has_async and not unit.is_async:
-        # A synchronous block delivers synchronously: the bridge must exist,
-        # and no loop may be running (``with deferred()`` inside a coroutine).
-        _sync_bridge(route, None, deferred=True)
-    if metadata is None and plan.needs_metadata:
-        metadata = EventMetadata.new(route.name)
+    # A fast route has plain functions for every sender: nothing async, no
+    # metadata, no observer; the common case queues without looking further.
+    planned = None if route.fast is not None else route.plan_for(sender)
+    if planned is not None:
+        if planned.has_async and not unit.is_async:
+            # A synchronous block delivers synchronously: the bridge must
+            # exist, and no loop may run (``with deferred()`` in a coroutine).
+            _sync_bridge(route, None, deferred=True)
+        if metadata is None and planned.needs_metadata:
+            metadata = EventMetadata.new(route.name)
     while unit is not None:
         if unit.add((route, payload, sender, metadata, after)):
-            if plan.observed and metadata is not None:
+            if planned is not None and planned.observed and metadata is not None:
                 _observing.notify(route.name, payload, sender, metadata, "deferred")
             return True
         # Closed while we looked: the next open block out, or deliver now.
@@ -362,6 +365,87 @@ def _arguments(
     return (sender,), kwargs
 
 
+def _receiver_of(
+    route: Route, target: Any, flags: int, record: Any
+) -> Callable[..., Any] | None:
+    """The subscriber a planned entry calls now, or None to skip it.
+
+    Skipped: a subscriber unsubscribed by an earlier one of this emit, a weakly
+    held one that is gone, a ``once`` subscriber another emit claimed.
+    """
+    if not record.active:
+        return None
+    receiver: Callable[..., Any] | None = target() if flags & WEAK else target
+    if receiver is None or (flags & ONCE and not route.claim_once(record)):
+        return None
+    return receiver
+
+
+def _call(
+    route: Route,
+    receiver: Callable[..., Any],
+    flags: int,
+    payload: Any,
+    sender: Any,
+    metadata: EventMetadata | None,
+    fields: dict[str, Any] | None,
+) -> Any:
+    """Call a subscriber in a running loop: an async one's awaitable is returned."""
+    args, kwargs = _arguments(route, flags, payload, sender, metadata, fields)
+    value = receiver(*args, **kwargs)
+    if not flags & ASYNC and value is not None and inspect.isawaitable(value):
+        raise _unexpected_awaitable(route, receiver, value)
+    return value
+
+
+class _Pass:
+    """What one pass of a general loop keeps: metadata, failures, observation.
+
+    Opening it makes the metadata (when the plan needs it) and makes it the
+    current event; :meth:`close` restores the outer one, :meth:`finish` tells
+    the observers and applies the failure policies.
+    """
+
+    __slots__ = ("calls", "failures", "metadata", "token")
+
+    def __init__(
+        self, route: Route, payload: Any, plan: Plan, metadata: EventMetadata | None
+    ) -> None:
+        if metadata is None and plan.needs_metadata:
+            metadata = EventMetadata.new(route.name)
+        self.metadata = metadata
+        self.failures = Failures(route, payload, metadata)
+        self.calls: list[_observing.SubscriberCall] | None = (
+            [] if plan.observed else None
+        )
+        self.token = CURRENT_EVENT.set(metadata) if metadata is not None else None
+
+    def called(
+        self, receiver: Callable[..., Any], seconds: float, error: BaseException | None
+    ) -> None:
+        """Record a subscriber's call for the observers."""
+        if self.calls is not None:
+            self.calls.append(_observing.call_record(receiver, seconds, error))
+
+    def close(self) -> None:
+        """The loop ended (or was interrupted): the outer event is current again."""
+        if self.token is not None:
+            CURRENT_EVENT.reset(self.token)
+
+    def finish(self, route: Route, payload: Any, sender: Any, *, robust: bool) -> None:
+        """Tell the observers, then log or raise the failures."""
+        if self.calls is not None and self.metadata is not None:
+            _observing.notify(
+                route.name,
+                payload,
+                sender,
+                self.metadata,
+                "delivered",
+                calls=tuple(self.calls),
+            )
+        self.failures.finish(robust=robust)
+
+
 def _unexpected_awaitable(
     route: Route, subscriber: Callable[..., Any], value: Any
 ) -> UnexpectedAwaitableError:
@@ -418,30 +502,27 @@ def deliver_now(
     """The general synchronous loop, scopes already applied."""
     if plan.muted:  # blinker's process-wide Signal.muted()
         return
-    if metadata is None and plan.needs_metadata:
-        metadata = EventMetadata.new(route.name)
     if plan.has_async:
         bridge = _sync_bridge(route, bridge)
-    failures = Failures(route, payload, metadata)
-    calls: list[_observing.SubscriberCall] | None = [] if plan.observed else None
+    run = _Pass(route, payload, plan, metadata)
+    metadata = run.metadata
     fields: dict[str, Any] | None = None
-    token = CURRENT_EVENT.set(metadata) if metadata is not None else None
     try:
         for tap in plan.taps:
             tap(route.signal, payload, sender)
         for target, flags, record in plan.entries:
-            if not record.active:
-                continue  # unsubscribed by an earlier subscriber of this emit
-            receiver = target() if flags & WEAK else target
-            if receiver is None or (flags & ONCE and not route.claim_once(record)):
+            receiver = _receiver_of(route, target, flags, record)
+            if receiver is None:
                 continue
-            started = perf_counter() if calls is not None else 0.0
+            started = perf_counter() if run.calls is not None else 0.0
             error: BaseException | None = None
             try:
                 # The common calls first, spelled out: no argument tuple or
                 # dict is built for them.
                 if flags == 0:
                     value = receiver(payload)
+                elif flags == METADATA:  # audit logs, forwarders
+                    value = receiver(payload, metadata)
                 elif flags & OSCAR and not flags & (ASYNC | SIGNAL_KEYWORD):
                     if fields is None:
                         fields = route.fields_of(payload)
@@ -468,24 +549,16 @@ def deliver_now(
                     raise _unexpected_awaitable(route, receiver, value)
             except Exception as exc:  # noqa: BLE001 - every subscriber runs
                 value = error = exc
-                failures.add(receiver, record, exc)
+                run.failures.add(receiver, record, exc)
             except BaseException as exc:
-                failures.interrupted(exc)
+                run.failures.interrupted(exc)
                 raise
-            if calls is not None:
-                calls.append(
-                    _observing.call_record(receiver, perf_counter() - started, error)
-                )
+            run.called(receiver, perf_counter() - started, error)
             if results is not None:
                 results.append((receiver, value))
     finally:
-        if token is not None:
-            CURRENT_EVENT.reset(token)
-    if calls is not None and metadata is not None:
-        _observing.notify(
-            route.name, payload, sender, metadata, "delivered", calls=tuple(calls)
-        )
-    failures.finish(robust=robust)
+        run.close()
+    run.finish(route, payload, sender, robust=robust)
 
 
 async def deliver_now_async(
@@ -502,63 +575,43 @@ async def deliver_now_async(
     """The general loop in a running event loop, scopes already applied."""
     if plan.muted:
         return
-    if metadata is None and plan.needs_metadata:
-        metadata = EventMetadata.new(route.name)
-    failures = Failures(route, payload, metadata)
-    calls: list[_observing.SubscriberCall] | None = [] if plan.observed else None
+    run = _Pass(route, payload, plan, metadata)
+    metadata = run.metadata
     values: list[tuple[Callable[..., Any], Any]] = []
-    token = CURRENT_EVENT.set(metadata) if metadata is not None else None
     try:
         for tap in plan.taps:
             tap(route.signal, payload, sender)
         if concurrent:
-            await _run_concurrently(
-                route, plan, payload, sender, metadata, failures, values, calls
-            )
+            await _run_concurrently(route, plan, payload, sender, run, values)
         else:
             fields: dict[str, Any] | None = None
             for target, flags, record in plan.entries:
-                if not record.active:
-                    continue
-                receiver = target() if flags & WEAK else target
-                if receiver is None or (flags & ONCE and not route.claim_once(record)):
+                receiver = _receiver_of(route, target, flags, record)
+                if receiver is None:
                     continue
                 if fields is None and flags & OSCAR:
                     fields = route.fields_of(payload)
-                started = perf_counter() if calls is not None else 0.0
+                started = perf_counter() if run.calls is not None else 0.0
                 error: BaseException | None = None
                 try:
-                    args, kwargs = _arguments(
-                        route, flags, payload, sender, metadata, fields
+                    value = _call(
+                        route, receiver, flags, payload, sender, metadata, fields
                     )
-                    value = receiver(*args, **kwargs)
                     if flags & ASYNC:
                         value = await value
-                    elif value is not None and inspect.isawaitable(value):
-                        raise _unexpected_awaitable(route, receiver, value)
                 except Exception as exc:  # noqa: BLE001 - every subscriber runs
                     value = error = exc
-                    failures.add(receiver, record, exc)
+                    run.failures.add(receiver, record, exc)
                 except BaseException as exc:
-                    failures.interrupted(exc)
+                    run.failures.interrupted(exc)
                     raise
-                if calls is not None:
-                    calls.append(
-                        _observing.call_record(
-                            receiver, perf_counter() - started, error
-                        )
-                    )
+                run.called(receiver, perf_counter() - started, error)
                 values.append((receiver, value))
     finally:
-        if token is not None:
-            CURRENT_EVENT.reset(token)
+        run.close()
     if results is not None:
         results.extend(values)
-    if calls is not None and metadata is not None:
-        _observing.notify(
-            route.name, payload, sender, metadata, "delivered", calls=tuple(calls)
-        )
-    failures.finish(robust=robust)
+    run.finish(route, payload, sender, robust=robust)
 
 
 async def _run_concurrently(
@@ -566,10 +619,8 @@ async def _run_concurrently(
     plan: Plan,
     payload: Any,
     sender: Any,
-    metadata: EventMetadata | None,
-    failures: Failures,
+    run: _Pass,
     values: list[tuple[Callable[..., Any], Any]],
-    calls: list[_observing.SubscriberCall] | None,
 ) -> None:
     """Sync subscribers in order, async ones concurrently; results keep the order.
 
@@ -599,26 +650,17 @@ async def _run_concurrently(
     try:
         async with asyncio.TaskGroup() as group:
             for target, flags, record in plan.entries:
-                if not record.active:
-                    continue
-                receiver = target() if flags & WEAK else target
-                if receiver is None or (flags & ONCE and not route.claim_once(record)):
+                receiver = _receiver_of(route, target, flags, record)
+                if receiver is None:
                     continue
                 if fields is None and flags & OSCAR:
                     fields = route.fields_of(payload)
                 index = len(outcomes)
                 started = perf_counter()
                 try:
-                    args, kwargs = _arguments(
-                        route, flags, payload, sender, metadata, fields
+                    value = _call(
+                        route, receiver, flags, payload, sender, run.metadata, fields
                     )
-                    value = receiver(*args, **kwargs)
-                    if (
-                        not flags & ASYNC
-                        and value is not None
-                        and inspect.isawaitable(value)
-                    ):
-                        raise _unexpected_awaitable(route, receiver, value)
                 except Exception as exc:  # noqa: BLE001 - every subscriber runs
                     errors[index] = exc
                     durations[index] = perf_counter() - started
@@ -634,14 +676,14 @@ async def _run_concurrently(
         # Cancelled (or interrupted): whatever failed so far is still reported.
         for index, (receiver, record, _outcome, _started) in enumerate(outcomes):
             if index in errors:
-                failures.items.append((receiver, record, errors[index]))
+                run.failures.items.append((receiver, record, errors[index]))
         # The task group wraps a subscriber's BaseException (other than
         # KeyboardInterrupt and SystemExit): it propagates as itself.
         if type(exc) is BaseExceptionGroup and len(exc.exceptions) == 1:
             inner = exc.exceptions[0]
-            failures.interrupted(inner)
+            run.failures.interrupted(inner)
             raise inner from None
-        failures.interrupted(exc)
+        run.failures.interrupted(exc)
         raise
     finally:
         _CONCURRENT_DEPTH.reset(depth_token)
@@ -649,11 +691,8 @@ async def _run_concurrently(
         value = outcome.result() if isinstance(outcome, asyncio.Task) else outcome
         error = errors.get(index)
         if error is not None:
-            failures.add(receiver, record, error)
-        if calls is not None:
-            calls.append(
-                _observing.call_record(receiver, durations.get(index, 0.0), error)
-            )
+            run.failures.add(receiver, record, error)
+        run.called(receiver, durations.get(index, 0.0), error)
         values.append((receiver, value))
 
 
@@ -733,5 +772,12 @@ def _finish_queue(errors: list[Exception], interrupted: BaseException | None) ->
 
 DELIVERY_CODES.update(
     fn.__code__
-    for fn in (emit, emit_async, deliver_now, deliver_now_async, _run_concurrently)
+    for fn in (
+        emit,
+        emit_async,
+        deliver_now,
+        deliver_now_async,
+        _run_concurrently,
+        _call,
+    )
 )

@@ -35,6 +35,7 @@ DATABASE = os.environ.get(
 
 _transaction: Callable[[], AbstractContextManager[Any]] = nullcontext
 _forwarding: Forwarding | None = None
+_close: Callable[[], None] = lambda: None
 
 
 def order_transaction() -> AbstractContextManager[Any]:
@@ -47,17 +48,21 @@ def _user_identity(user: Any) -> object:
 
 
 def _wire(
-    to: Forwarder, transaction: Callable[[], AbstractContextManager[Any]]
+    to: Forwarder,
+    transaction: Callable[[], AbstractContextManager[Any]],
+    close: Callable[[], None] = lambda: None,
 ) -> None:
-    global _forwarding, _transaction  # noqa: PLW0603 - the shop's one outbox
+    global _forwarding, _transaction, _close  # noqa: PLW0603 - the shop's one outbox
     if _forwarding is not None:
         _forwarding.cancel()  # wired again (a second app, Django's ready())
+    _close()  # the previous app's database connections
     # Orders are identified by their number, customers by their e-mail
     # (Django's users by their primary key).
     register_identity("order", dump=lambda order: order.number)
     register_identity("user", dump=_user_identity)
     _forwarding = forward(OrderPlaced, to=to, source="/shop/web")
     _transaction = transaction
+    _close = close
 
 
 def wire_sqlalchemy(url: str | None = None) -> Any:
@@ -76,7 +81,12 @@ def wire_sqlalchemy(url: str | None = None) -> Any:
     table = outbox_table(metadata)
     metadata.create_all(engine)
     session = scoped_session(sessionmaker(engine))
-    _wire(SQLAlchemyOutbox(table, session), session.begin)
+
+    def close() -> None:
+        session.remove()
+        engine.dispose()
+
+    _wire(SQLAlchemyOutbox(table, session), session.begin, close)
     return engine, table
 
 
