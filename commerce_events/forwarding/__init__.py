@@ -48,6 +48,7 @@ from typing import Any, Final, Protocol, runtime_checkable
 
 import attrs
 
+from .. import tracing
 from .._context import EventMetadata
 from .._delivery import deliver
 from .._failures import policy_of
@@ -55,7 +56,7 @@ from .._scopes import CommitHook
 from .._settings import OnError
 from .._subscribe import subscribe, unsubscribe
 from .._subscriptions import ANY, route_for_type
-from ..cloudevents import DEFAULT_TYPE_PREFIX, _read, event_type, to_cloudevent
+from ..cloudevents import DEFAULT_TYPE_PREFIX, _parse, _read, event_type, to_cloudevent
 from ..exceptions import (
     DeliveryInProgressError,
     ForwardingError,
@@ -235,6 +236,18 @@ class _Forward:
             )
         except SerializationError as exc:
             raise self._error(metadata, exc) from exc
+        traced = tracing.active
+        if traced is None:
+            self._hand_over(payload, envelope, metadata)
+            return
+        # A producer span around the send (or its scheduling, with a commit
+        # hook); the envelope carries its trace context.
+        with traced.producing(envelope, destination_of(self.forwarder)):
+            self._hand_over(payload, envelope, metadata)
+
+    def _hand_over(
+        self, payload: Any, envelope: dict[str, Any], metadata: EventMetadata
+    ) -> None:
         if self.commit_hook is None:
             self._send(envelope, metadata)
         else:
@@ -449,23 +462,51 @@ def consume_envelope(
         DeliveryInProgressError: Another consumer is delivering this event
             (a shared *seen* store says so): try again later.
     """
-    payload, metadata = _load(envelope, type_prefix, unknown)
-    return _deliver(payload, metadata, seen=seen, sender=sender)
+    loaded = _load(envelope, type_prefix, unknown)
+    return _deliver(loaded, seen=seen, sender=sender)
+
+
+@attrs.frozen
+class _Loaded:
+    """A read envelope: its attributes, payload and metadata."""
+
+    attributes: Mapping[str, Any]
+    payload: Any
+    metadata: EventMetadata
 
 
 def _load(
     envelope: Mapping[str, Any] | str | bytes, type_prefix: str, unknown: Unknown
-) -> tuple[Any, EventMetadata]:
+) -> _Loaded:
     """Read an envelope into its payload and metadata (raises if unreadable)."""
-    read = _read(envelope, type_prefix)
+    attributes = _parse(envelope)
+    read = _read(attributes, type_prefix)
     payload = from_dict(read.spec.payload_type, read.data, unknown=unknown)
-    return payload, read.metadata
+    return _Loaded(attributes, payload, read.metadata)
 
 
 def _deliver(
-    payload: Any, metadata: EventMetadata, *, seen: SeenStore | None, sender: Any
+    loaded: _Loaded,
+    *,
+    seen: SeenStore | None,
+    sender: Any,
+    destination: str | None = None,
 ) -> Any:
-    """Deliver a read payload unless *seen* has it; remember it once delivered."""
+    """Deliver a read payload unless *seen* has it; remember it once delivered.
+
+    With tracing, the delivery continues the envelope's trace, in a consumer
+    span named after *destination* (else the event).
+    """
+    traced = tracing.active
+    if traced is None:
+        return _deliver_once(loaded.payload, loaded.metadata, seen, sender)
+    with traced.consuming(loaded.attributes, loaded.metadata, destination):
+        return _deliver_once(loaded.payload, loaded.metadata, seen, sender)
+
+
+def _deliver_once(
+    payload: Any, metadata: EventMetadata, seen: SeenStore | None, sender: Any
+) -> Any:
     begin = getattr(seen, "begin", None)
     if seen is not None:
         state = begin(metadata.id) if begin is not None else None

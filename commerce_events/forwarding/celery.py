@@ -34,7 +34,7 @@ from typing import Any, Final, Protocol
 
 from ..cloudevents import DEFAULT_TYPE_PREFIX
 from ..exceptions import EnvelopeError, PayloadError
-from . import DEFAULT_TIMEOUT, SeenStore, consume_envelope
+from . import DEFAULT_TIMEOUT, SeenStore, _deliver, _load
 from ._deadline import call_within
 
 __all__ = ["DEFAULT_TASK_NAME", "POISON", "CeleryForwarder", "make_celery_task"]
@@ -130,7 +130,8 @@ def make_celery_task(
 ) -> Any:
     """Register the task that emits received envelopes on the worker's bus.
 
-    The task calls :func:`~commerce_events.forwarding.consume_envelope` and
+    The task does what :func:`~commerce_events.forwarding.consume_envelope`
+    does and
     returns the event's id (None for a dropped duplicate). Its failures (an
     invalid envelope, failing subscribers) are the task's failures.
 
@@ -169,8 +170,12 @@ def make_celery_task(
     task_options.setdefault("shared", False)
 
     def consume(envelope: Mapping[str, Any]) -> str | None:
-        payload = consume_envelope(
-            envelope, seen=seen, sender=sender, type_prefix=type_prefix
+        # consume_envelope(), with the task as the consumer span's destination.
+        payload = _deliver(
+            _load(envelope, type_prefix, "ignore"),
+            seen=seen,
+            sender=sender,
+            destination=name,
         )
         return None if payload is None else str(envelope["id"])
 

@@ -448,14 +448,16 @@ class RedisStreamConsumer:
         try:
             if raw is None:
                 raise EnvelopeError({"<entry>": f"no {ENVELOPE_FIELD!r} field"})
-            payload, metadata = _load(raw, self.type_prefix, "ignore")
+            loaded = _load(raw, self.type_prefix, "ignore")
         except Exception as exc:  # noqa: BLE001 - whatever it is, it is unreadable
             # RecursionError, MemoryError, EnvelopeError, PayloadError...:
             # never readable here, retrying cannot help.
             self._bury(entry_id, fields, f"{type(exc).__name__}: {exc}")
             return 1
         try:
-            _deliver(payload, metadata, seen=self.seen, sender=self.sender)
+            _deliver(
+                loaded, seen=self.seen, sender=self.sender, destination=self.stream
+            )
         except (*_TRANSIENT, redis.exceptions.ResponseError):
             # Redis itself (the seen ids) failed, not the subscribers (their
             # failures come as a SubscriberError): not the entry's fault.
@@ -469,6 +471,7 @@ class RedisStreamConsumer:
             )
             return 0
         except Exception:
+            metadata = loaded.metadata
             logger.exception(
                 "consuming %r (id %s) from redis stream %r (entry %s) failed; it "
                 "stays pending and is retried",
