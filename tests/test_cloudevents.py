@@ -147,7 +147,7 @@ def envelope(**changes: Any) -> dict[str, Any]:
 class TestEventType:
     def test_default_prefix(self):
         """The type is <prefix>.<name>.v<version>."""
-        assert "commerce_events.order_placed.v1" == event_type(OrderPlaced)
+        assert "io.commerce-events.order_placed.v1" == event_type(OrderPlaced)
 
     def test_by_name_and_alias(self):
         """An alias gives the event's own name."""
@@ -179,7 +179,7 @@ class TestToCloudEvent:
         } == set(result)
         assert SPECVERSION == result["specversion"]
         assert "/shop/web" == result["source"]
-        assert "commerce_events.order_placed.v1" == result["type"]
+        assert "io.commerce-events.order_placed.v1" == result["type"]
         assert "42" == result["subject"]
         assert CONTENT_TYPE == result["datacontenttype"]
         assert {"order": 42, "user": 7} == result["data"]
@@ -336,8 +336,8 @@ class TestFromCloudEvent:
             ({"type": None}, "type"),
             ({"type": "order_placed"}, "type"),
             ({"type": "other.order_placed.v1"}, "type"),
-            ({"type": "commerce_events.order_placed.v2"}, "type"),
-            ({"type": "commerce_events.no_such_event.v1"}, "type"),
+            ({"type": "io.commerce-events.order_placed.v2"}, "type"),
+            ({"type": "io.commerce-events.no_such_event.v1"}, "type"),
             ({"datacontenttype": "application/xml"}, "datacontenttype"),
             ({"data": None}, "data"),
             ({"data": ["order", 42]}, "data"),
@@ -373,13 +373,15 @@ class TestFromCloudEvent:
     def test_unknown_event_is_not_imported(self):
         """An unknown type names the event, and nothing is imported."""
         with pytest.raises(EnvelopeError) as error:
-            from_cloudevent(envelope(type="commerce_events.os.v1"))
+            from_cloudevent(envelope(type="io.commerce-events.os.v1"))
 
         assert "no event is registered as 'os'" in error.value.fields["type"]
 
     def test_alias_type(self):
         """An envelope typed with an alias is read too."""
-        result = envelope(type="commerce_events.review_created.v1", data={"review": 3})
+        result = envelope(
+            type="io.commerce-events.review_created.v1", data={"review": 3}
+        )
 
         assert ReviewAdded(review=3) == from_cloudevent(result)
 

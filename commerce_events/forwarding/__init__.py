@@ -56,7 +56,7 @@ from .._scopes import CommitHook
 from .._settings import OnError
 from .._subscribe import subscribe, unsubscribe
 from .._subscriptions import ANY, route_for_type
-from ..cloudevents import DEFAULT_TYPE_PREFIX, _parse, _read, event_type, to_cloudevent
+from ..cloudevents import _check_source, _parse, _read, event_type, to_cloudevent
 from ..exceptions import (
     DeliveryInProgressError,
     ForwardingError,
@@ -216,12 +216,12 @@ class _Forward:
         self,
         forwarder: Forwarder,
         source: str,
-        type_prefix: str,
+        type_prefix: str | None,
         commit_hook: CommitHook | None,
     ) -> None:
         self.forwarder: Forwarder = forwarder
         self.source: str = source
-        self.type_prefix: str = type_prefix
+        self.type_prefix: str | None = type_prefix
         self.commit_hook: CommitHook | None = commit_hook
 
     def __call__(self, payload: Any, metadata: EventMetadata, /) -> None:
@@ -344,7 +344,7 @@ def forward(
     *payload_types: type[Any],
     to: Forwarder,
     source: str = DEFAULT_SOURCE,
-    type_prefix: str = DEFAULT_TYPE_PREFIX,
+    type_prefix: str | None = None,
     commit_hook: CommitHook | None = None,
     sender: Any = ANY,
     priority: int = 0,
@@ -367,7 +367,9 @@ def forward(
         to: The forwarder (see :class:`Forwarder`).
         source: The envelopes' ``source``: identify your service
             (``"/shop/web"``).
-        type_prefix: The prefix of the envelopes' ``type``.
+        type_prefix: The prefix of the envelopes' ``type``; default: the
+            process's (:func:`~commerce_events.cloudevents.set_type_prefix`),
+            read when each envelope is written.
         commit_hook: Called as ``commit_hook(send)`` to send after the
             transaction commits (and never if it rolls back). The envelope is
             built at once, so serialization errors are raised by the emit.
@@ -385,6 +387,8 @@ def forward(
             serialized (``start_checkout``'s request), so no consumer could
             rebuild it.
         TypeError: *to* has no ``send`` method, or no event is given.
+        EnvelopeError: *source* is not a URI reference (RFC 3986).
+        ValueError: *type_prefix* is malformed.
     """
     if not payload_types:
         msg = "forward() takes at least one payload class: forward(OrderPlaced, to=...)"
@@ -394,9 +398,7 @@ def forward(
             f"forward(to=...) takes an object with a send(envelope) method, got {to!r}"
         )
         raise TypeError(msg)
-    if not isinstance(source, str) or not source:
-        msg = f"source must be a non-empty string (a URI reference), got {source!r}"
-        raise ValueError(msg)
+    _check_source(source)
     for payload_type in payload_types:
         event_type(payload_type, type_prefix=type_prefix)  # registered? prefix ok?
         spec = route_for_type(payload_type).spec
@@ -430,7 +432,7 @@ def consume_envelope(
     *,
     seen: SeenStore | None = None,
     sender: Any = None,
-    type_prefix: str = DEFAULT_TYPE_PREFIX,
+    type_prefix: str | None = None,
     unknown: Unknown = "ignore",
 ) -> Any:
     """Emit a received envelope's payload on this process's bus.
@@ -447,7 +449,8 @@ def consume_envelope(
             tried again). See :class:`SeenStore` for stores shared between
             consumers.
         sender: The sender the subscribers see.
-        type_prefix: The prefix the envelope's ``type`` must have.
+        type_prefix: The prefix the envelope's ``type`` must have; default:
+            :func:`~commerce_events.cloudevents.get_type_prefix`.
         unknown: What to do with data fields this process does not know.
 
     Returns:
@@ -476,7 +479,9 @@ class _Loaded:
 
 
 def _load(
-    envelope: Mapping[str, Any] | str | bytes, type_prefix: str, unknown: Unknown
+    envelope: Mapping[str, Any] | str | bytes,
+    type_prefix: str | None,
+    unknown: Unknown,
 ) -> _Loaded:
     """Read an envelope into its payload and metadata (raises if unreadable)."""
     attributes = _parse(envelope)

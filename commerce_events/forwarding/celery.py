@@ -32,7 +32,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Final, Protocol
 
-from ..cloudevents import DEFAULT_TYPE_PREFIX
 from ..exceptions import EnvelopeError, PayloadError
 from . import DEFAULT_TIMEOUT, SeenStore, _deliver, _load
 from ._deadline import call_within
@@ -125,7 +124,7 @@ def make_celery_task(
     *,
     seen: SeenStore | None = None,
     sender: Any = None,
-    type_prefix: str = DEFAULT_TYPE_PREFIX,
+    type_prefix: str | None = None,
     **task_options: Any,
 ) -> Any:
     """Register the task that emits received envelopes on the worker's bus.
@@ -141,7 +140,8 @@ def make_celery_task(
         seen: Drop duplicates by event id (see
             :class:`~commerce_events.forwarding.SeenIds`).
         sender: The sender the worker's subscribers see.
-        type_prefix: The prefix the envelopes' ``type`` must have.
+        type_prefix: The prefix the envelopes' ``type`` must have; default:
+            :func:`~commerce_events.cloudevents.get_type_prefix`.
         task_options: Passed to ``app.task``. The defaults: ``acks_late`` and
             ``reject_on_worker_lost`` (a worker that dies mid-task leaves it
             to another), retries of every failure but the poison ones

@@ -50,7 +50,6 @@ except ImportError as _exc:  # pragma: no cover - depends on the installation
     raise ImportError(msg) from _exc
 
 from .._limits import printable
-from ..cloudevents import DEFAULT_TYPE_PREFIX
 from ..exceptions import DeliveryInProgressError, EnvelopeError
 from . import DEFAULT_TIMEOUT, Backoff, SeenStore, _deliver, _load
 from . import _dumps_envelope as dumps_envelope
@@ -246,7 +245,8 @@ class RedisStreamConsumer:
         consumer: This consumer's name within the group.
         seen: Drop duplicates by event id.
         sender: The sender the subscribers see.
-        type_prefix: The prefix the envelopes' ``type`` must have.
+        type_prefix: The prefix the envelopes' ``type`` must have; default:
+            :func:`~commerce_events.cloudevents.get_type_prefix`.
         batch: How many entries to read at a time.
         claim_idle_ms: Claim entries left pending (failed, or their consumer
             died) for this long; None never claims.
@@ -269,7 +269,7 @@ class RedisStreamConsumer:
         *,
         seen: SeenStore | None = None,
         sender: Any = None,
-        type_prefix: str = DEFAULT_TYPE_PREFIX,
+        type_prefix: str | None = None,
         batch: int = 10,
         claim_idle_ms: int | None = 60_000,
         max_deliveries: int = 5,
