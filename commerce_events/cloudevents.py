@@ -39,6 +39,7 @@ import re
 import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final, TypeVar, overload
+from urllib.parse import unquote
 
 import attrs
 
@@ -176,7 +177,8 @@ def set_type_prefix(type_prefix: str, /) -> None:
         ValueError: *type_prefix* is not dot-separated words.
     """
     global _type_prefix  # noqa: PLW0603 - one prefix for the whole process
-    _type_prefix = _check_prefix(type_prefix)
+    candidate: object = type_prefix  # checked, whatever the annotation says
+    _type_prefix = _check_prefix(type_prefix if candidate is not None else "")
 
 
 def get_type_prefix() -> str:
@@ -580,6 +582,19 @@ def _checked_time(raw: object) -> dt.datetime:
     return time
 
 
+def _check_required(attributes: Mapping[str, Any]) -> None:
+    """The attributes the SDK would make up when missing (an id!) are there."""
+    problems: dict[str, str] = {}
+    for name in ("id", "type"):
+        _string(attributes, name, problems)
+    if attributes.get("specversion") != SPECVERSION:
+        problems["specversion"] = (
+            f"expected {SPECVERSION!r}, got {shown(attributes.get('specversion'))}"
+        )
+    if problems:
+        raise EnvelopeError(problems)
+
+
 def to_sdk_event(envelope: Mapping[str, Any], /) -> CloudEvent:
     """The envelope as the official SDK's event, for its protocol bindings.
 
@@ -598,6 +613,7 @@ def to_sdk_event(envelope: Mapping[str, Any], /) -> CloudEvent:
     except ImportError:
         raise _sdk_missing() from None
     _check_source(envelope.get("source"))
+    _check_required(envelope)
     attributes = {k: v for k, v in envelope.items() if k not in _NOT_ATTRIBUTES}
     attributes["time"] = _checked_time(envelope.get("time"))
     try:
@@ -650,9 +666,11 @@ def to_http_binary(envelope: Mapping[str, Any], /) -> tuple[dict[str, str], byte
 def envelope_from_http(headers: Mapping[str, str], body: bytes, /) -> dict[str, Any]:
     """The envelope of an HTTP message, binary or structured mode.
 
-    A message with ``ce-`` headers is in binary mode, any other in structured
-    mode (the envelope as JSON, ``application/cloudevents+json``); the
-    official SDK's HTTP binding reads both. The envelope is not checked yet:
+    A message with ``ce-`` headers is in binary mode, read by the official
+    SDK's HTTP binding (once the attributes it would make up when missing,
+    such as ``id``, are known to be there); any other is in structured mode,
+    its body the envelope as JSON (``application/cloudevents+json``). The
+    envelope's other attributes and its data are not checked yet:
     :func:`from_cloudevent` and
     :func:`~commerce_events.forwarding.consume_envelope` do that.
 
@@ -666,7 +684,7 @@ def envelope_from_http(headers: Mapping[str, str], body: bytes, /) -> dict[str, 
         ImportError: The SDK is not installed (extra ``cloudevents``).
     """
     try:
-        from cloudevents.core.bindings.http import HTTPMessage, from_http
+        from cloudevents.core.bindings.http import HTTPMessage, from_binary
         from cloudevents.core.exceptions import BaseCloudEventException
         from cloudevents.core.formats.json import JSONFormat
     except ImportError:
@@ -674,10 +692,18 @@ def envelope_from_http(headers: Mapping[str, str], body: bytes, /) -> dict[str, 
     if len(body) > MAX_DOCUMENT_BYTES:
         raise EnvelopeError({"<body>": f"larger than {MAX_DOCUMENT_BYTES} bytes"})
     lowered = {str(k).lower(): str(v) for k, v in headers.items()}
+    if not any(name.startswith("ce-") for name in lowered):
+        # Structured mode: the body is the envelope itself, read as
+        # from_cloudevent() reads JSON text (bounded), with no SDK defaults.
+        return dict(_parse(bytes(body)))
+    # Binary mode. The SDK makes up a missing id (and time): check first.
+    _check_required(
+        {k[3:]: unquote(v) for k, v in lowered.items() if k.startswith("ce-")}
+    )
     if "ce-time" in lowered:  # checked as sent: the SDK parses it leniently
-        _checked_time(lowered["ce-time"])
+        _checked_time(unquote(lowered["ce-time"]))
     try:
-        event = from_http(HTTPMessage(lowered, bytes(body)), JSONFormat())
+        event = from_binary(HTTPMessage(lowered, bytes(body)), JSONFormat())
     except (BaseCloudEventException, ValueError, RecursionError) as exc:
         raise EnvelopeError({"<message>": f"{type(exc).__name__}: {exc}"}) from None
     return from_sdk_event(event)

@@ -162,7 +162,7 @@ class TestHostileEnvelopes:
         hostile = refund() | {
             "type": "io.commerce-events.order_refunded.v" + "9" * 4000
         }
-        with pytest.raises(EnvelopeError, match="expected io.commerce-events"):
+        with pytest.raises(EnvelopeError, match=r"expected io\.commerce-events"):
             consume_envelope(hostile)
 
     @pytest.mark.parametrize(
