@@ -11,11 +11,9 @@ from typing import Final
 
 __all__ = ["MAX_TRACESTATE", "TRACEPARENT", "TRACEPARENT_FORMAT", "TRACESTATE"]
 
+# The extension's attribute names (re-exported, documented, by tracing.py).
 TRACEPARENT: Final = "traceparent"
-"""The envelope attribute holding the W3C ``traceparent`` of the emit."""
-
 TRACESTATE: Final = "tracestate"
-"""The envelope attribute holding the W3C ``tracestate``, when there is one."""
 
 # W3C Trace Context, version 00 as every other version must start: version
 # ff, an all-zero trace id or an all-zero parent id are invalid.

@@ -23,8 +23,7 @@ from typing import TYPE_CHECKING, Final
 
 import attrs
 
-from . import _observing, _subscriptions
-from ._trace_attributes import TRACEPARENT, TRACESTATE
+from . import _observing, _subscriptions, _trace_attributes
 
 if TYPE_CHECKING:
     from opentelemetry.trace import TracerProvider
@@ -39,6 +38,12 @@ __all__ = [
     "tracing_available",
     "tracing_settings",
 ]
+
+TRACEPARENT: Final = _trace_attributes.TRACEPARENT
+"""The envelope attribute holding the W3C ``traceparent`` of the emit."""
+
+TRACESTATE: Final = _trace_attributes.TRACESTATE
+"""The envelope attribute holding the W3C ``tracestate``, when there is one."""
 
 
 @attrs.frozen
