@@ -102,6 +102,7 @@ class Tracing:
 
         self.propagate = propagate
         self.spans = spans
+        self._provider = tracer_provider
         # Bound once: taps are removed by identity.
         self.tap: Callable[[object, object, object], None] = self.emit_tap
         self.observer: Callable[[Delivery], None] = self.emit_observer
@@ -111,19 +112,34 @@ class Tracing:
 
     # -- forwarding ------------------------------------------------------------
 
+    def recording(self) -> bool:
+        """Whether consumer spans are on and may be recorded.
+
+        They may when a tracer provider was given, or an SDK's is set
+        globally; with the API's own no-op provider nothing would record them.
+        """
+        if not self.spans:
+            return False
+        return self._provider is not None or not isinstance(
+            trace.get_tracer_provider(), trace.ProxyTracerProvider
+        )
+
+    def sends_in_span(self) -> bool:
+        """Whether a send gets a producer span: spans on, in a recorded trace.
+
+        A send outside any recorded trace (no SDK, a script with no span)
+        starts none: the consumer's span starts the trace then. The cheapest
+        test there is, as it runs on every forwarded emit.
+        """
+        return self.spans and trace.get_current_span().is_recording()
+
     @contextmanager
     def producing(
         self, envelope: MutableMapping[str, Any], destination: str
     ) -> Iterator[None]:
         """A producer span around a send; the envelope gets its trace context."""
-        if not self.spans:
-            self.inject(envelope)
-            yield
-            return
         span = self.tracer.start_span(f"send {destination}", kind=SpanKind.PRODUCER)
-        if not span.is_recording():
-            # No SDK configured (the API's no-op tracer), or sampled out: the
-            # current context travels, and no span is made current for nothing.
+        if not span.is_recording():  # sampled out: the current context travels
             self.inject(envelope)
             yield
             return
@@ -157,7 +173,7 @@ class Tracing:
                 context=parent,
                 kind=SpanKind.CONSUMER,
             )
-            if self.spans
+            if self.recording()
             else None
         )
         if span is not None and span.is_recording():

@@ -35,6 +35,7 @@ envelope to the SDK's Kafka and AMQP bindings and back.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import uuid
 from collections.abc import Mapping
@@ -117,6 +118,7 @@ _URI_CHARACTERS: Final = re.compile(
 _SCHEME: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 
 
+@functools.lru_cache(maxsize=256)  # a service has a few sources: checked once
 def _uri_reference_problem(value: str) -> str | None:
     """What keeps *value* from being an RFC 3986 URI-reference, or None."""
     if not _URI_CHARACTERS.fullmatch(value):

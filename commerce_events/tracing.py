@@ -54,8 +54,8 @@ class TracingSettings:
         propagate: Forwarded envelopes carry the trace context, and consumers
             continue it.
         spans: Spans around forwarding (``send <destination>``, kind
-            PRODUCER) and consuming (``process <destination>``, kind
-            CONSUMER).
+            PRODUCER, inside a recorded trace only) and consuming
+            (``process <destination>``, kind CONSUMER).
         emit_spans: A span around each emit of every event (``emit <event>``),
             with its subscribers' failures.
         tracer_provider: Where spans go; None: OpenTelemetry's global one.

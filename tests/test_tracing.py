@@ -258,15 +258,20 @@ class TestForwarding:
             spans["process order_placed"].context.trace_id
         )
 
-    def test_nothing_to_continue_outside_any_trace(self, exporter):
+    def test_outside_any_trace_the_consumer_starts_it(self, exporter):
         target = ListForwarder()
         forward(OrderPlaced, to=target)
         in_fresh_context(lambda: emit(OrderPlaced(order=Order("1"))))
         (envelope,) = target.envelopes
-        # The producer span started a trace of its own, and travels.
-        sent = spans_named(exporter)["send a list"]
-        assert sent.parent is None
-        assert f"{sent.context.span_id:016x}" in envelope[TRACEPARENT]
+        assert TRACEPARENT not in envelope
+        assert () == exporter.get_finished_spans()  # no producer span
+        traced_subscriber()
+        in_fresh_context(lambda: consume_envelope(envelope))
+        spans = spans_named(exporter)
+        assert spans["process order_placed"].parent is None
+        assert spans["process order_placed"].context.span_id == parent_of(
+            spans["send confirmation"]
+        )
 
     def test_commit_hook_carries_the_context(self, exporter):
         target = ListForwarder()

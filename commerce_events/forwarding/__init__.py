@@ -237,13 +237,15 @@ class _Forward:
         except SerializationError as exc:
             raise self._error(metadata, exc) from exc
         traced = tracing.active
-        if traced is None:
-            self._hand_over(payload, envelope, metadata)
-            return
-        # A producer span around the send (or its scheduling, with a commit
-        # hook); the envelope carries its trace context.
-        with traced.producing(envelope, destination_of(self.forwarder)):
-            self._hand_over(payload, envelope, metadata)
+        if traced is not None:
+            if traced.sends_in_span():
+                # A producer span around the send (or its scheduling, with a
+                # commit hook); the envelope carries its trace context.
+                with traced.producing(envelope, destination_of(self.forwarder)):
+                    self._hand_over(payload, envelope, metadata)
+                return
+            traced.inject(envelope)
+        self._hand_over(payload, envelope, metadata)
 
     def _hand_over(
         self, payload: Any, envelope: dict[str, Any], metadata: EventMetadata
