@@ -362,7 +362,9 @@ def forward(
     transaction (``commit_hook=django.db.transaction.on_commit``).
 
     An event that a consumer of this process received is never forwarded again
-    by it, so web and worker processes may share one configuration.
+    by it, so web and worker processes may share one configuration. With
+    opentelemetry-api, envelopes carry the current trace context
+    (:doc:`/tracing`).
 
     Args:
         payload_types: The events to forward.
@@ -442,7 +444,9 @@ def consume_envelope(
     The payload is rebuilt (and validated) from the envelope, then delivered to
     this process's subscribers with the envelope's metadata: ``metadata.id``
     is the id of the original emit, and events the subscribers emit have it as
-    their cause. Muting and ``deferred()`` apply as to any emit.
+    their cause. Muting and ``deferred()`` apply as to any emit. With
+    opentelemetry-api, the delivery continues the envelope's trace
+    (:doc:`/tracing`).
 
     Args:
         envelope: The CloudEvents envelope, as a dict or JSON text.
