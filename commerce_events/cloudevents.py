@@ -7,32 +7,40 @@ for :func:`json.dumps`, a Celery task argument or a Redis stream entry::
         "specversion": "1.0",
         "id": "5f0c6a1e-...",                    # the emit's id: dedupe on it
         "source": "/shop/web",                   # who emitted it (you choose)
-        "type": "commerce_events.order_placed.v1",
+        "type": "io.commerce-events.order_placed.v1",
         "subject": "100042",                     # the order's identity
         "time": "2026-05-01T10:00:00.123456Z",   # when it was emitted
         "datacontenttype": "application/json",
         "data": {"order": "100042", "user": 7},  # to_dict(payload)
     }
 
-``type`` is ``<prefix>.<event name>.v<version>``. The prefix defaults to
-``commerce_events``; use your reverse domain name (``com.myshop``) when events
-leave your own services. ``subject`` is the identity of the event's first
-required domain object (the order of ``order_placed``), when it is a string or
-an integer. An event emitted by a subscriber carries the id of the event that
-caused it in the ``causationid`` extension attribute.
+``type`` is ``<prefix>.<event name>.v<version>``. The prefix is a reverse-DNS
+name, as CloudEvents recommends: ``io.commerce-events`` (this library's
+namespace) unless you choose your own, for the whole process, with
+:func:`set_type_prefix` (``set_type_prefix("com.myshop")``), or per call with
+``type_prefix=``. ``source`` is a URI reference (RFC 3986) and ``time`` an RFC
+3339 timestamp, checked when envelopes are written and when they are read.
+``subject`` is the identity of the event's first required domain object (the
+order of ``order_placed``), when it is a string or an integer. An event emitted
+by a subscriber carries the id of the event that caused it in the
+``causationid`` extension attribute.
 
-The official ``cloudevents`` SDK (2.x) reads these envelopes:
-``cloudevents.core.bindings.http.from_http(HTTPMessage({"content-type":
-"application/cloudevents+json"}, json.dumps(envelope).encode()), JSONFormat())``.
+The official ``cloudevents`` SDK (2.x, extra ``cloudevents``) reads these
+envelopes, and carries them in its protocol bindings: :func:`to_http_binary`
+and :func:`from_http` speak HTTP binary mode (attributes as ``ce-`` headers,
+data as the body); :func:`to_sdk_event` and :func:`from_sdk_event` hand an
+envelope to the SDK's Kafka and AMQP bindings and back.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import uuid
 from collections.abc import Mapping
-from typing import Any, Final, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Final, TypeVar, overload
+from urllib.parse import unquote
 
 import attrs
 
@@ -42,6 +50,7 @@ from ._limits import (
     EVENT_NAME,
     MAX_ATTRIBUTE_LENGTH,
     MAX_DEPTH,
+    MAX_DOCUMENT_BYTES,
     MAX_EVENT_NAME_LENGTH,
     loads,
     shown,
@@ -52,14 +61,25 @@ from ._registry import payload_spec, spec_for
 from .exceptions import EnvelopeError, UnknownEventError
 from .serialization import Unknown, from_dict, to_dict
 
+if TYPE_CHECKING:
+    from cloudevents.core.base import BaseCloudEvent
+    from cloudevents.core.v1.event import CloudEvent
+
 __all__ = [
     "CONTENT_TYPE",
     "DEFAULT_TYPE_PREFIX",
     "SPECVERSION",
+    "envelope_from_http",
     "envelope_metadata",
     "event_type",
     "from_cloudevent",
+    "from_http",
+    "from_sdk_event",
+    "get_type_prefix",
+    "set_type_prefix",
     "to_cloudevent",
+    "to_http_binary",
+    "to_sdk_event",
 ]
 
 P = TypeVar("P")
@@ -72,8 +92,10 @@ CONTENT_TYPE: Final = "application/json"
 """The ``datacontenttype`` of the envelopes' data.
 """
 
-DEFAULT_TYPE_PREFIX: Final = "commerce_events"
-"""The default prefix of an envelope's ``type``.
+DEFAULT_TYPE_PREFIX: Final = "io.commerce-events"
+"""The default prefix of an envelope's ``type``: this library's namespace, in
+reverse-DNS form (CloudEvents recommends one). Choose your own with
+:func:`set_type_prefix`. Before 0.2 it was ``commerce_events``.
 """
 
 CAUSATION_ATTRIBUTE: Final = "causationid"
@@ -82,36 +104,108 @@ CAUSATION_ATTRIBUTE: Final = "causationid"
 _NAME = EVENT_NAME
 _PREFIX = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")
 _JSON_TYPE = re.compile(r"^application/([a-z0-9.+-]+\+)?json\s*(;.*)?$", re.IGNORECASE)
+# RFC 3339 (section 5.6): a full date, "T", a full time with its offset.
+_RFC3339: Final = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?"
+    r"([Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
+# RFC 3986: a URI-reference is made of these characters and %XX escapes; a
+# scheme is a letter, then letters, digits, "+", "-" or "."; a relative
+# reference's first segment has no ":"; "#" starts the fragment, once.
+_URI_CHARACTERS: Final = re.compile(
+    r"([A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*"
+)
+_SCHEME: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 
 
-def _check_prefix(type_prefix: str) -> None:
+@functools.lru_cache(maxsize=256)  # a service has a few sources: checked once
+def _uri_reference_problem(value: str) -> str | None:
+    """What keeps *value* from being an RFC 3986 URI-reference, or None."""
+    if not _URI_CHARACTERS.fullmatch(value):
+        return (
+            f"{shown(value)} is not a URI reference (RFC 3986): spaces, "
+            "control and non-ASCII characters must be %-encoded"
+        )
+    if value.count("#") > 1:
+        return f"{shown(value)} is not a URI reference (RFC 3986): two '#'"
+    if not _SCHEME.match(value) and ":" in re.split(r"[/?#]", value, maxsplit=1)[0]:
+        return (
+            f"{shown(value)} is not a URI reference (RFC 3986): a ':' before "
+            "any '/' needs a scheme of letters, digits, '+', '-' or '.'"
+        )
+    return None
+
+
+def _check_source(source: object) -> None:
+    """Raise EnvelopeError unless *source* is a non-empty URI reference."""
+    problem: str | None
+    if not isinstance(source, str) or not source:
+        problem = f"expected a non-empty string (a URI reference), got {shown(source)}"
+    elif len(source) > MAX_ATTRIBUTE_LENGTH:
+        problem = f"longer than {MAX_ATTRIBUTE_LENGTH} characters"
+    else:
+        problem = _uri_reference_problem(source)
+    if problem is not None:
+        raise EnvelopeError({"source": problem})
+
+
+def _check_prefix(type_prefix: str | None) -> str:
+    """*type_prefix*, checked; None: the process's (:func:`set_type_prefix`)."""
+    if type_prefix is None:
+        return _type_prefix
     if not isinstance(type_prefix, str) or not _PREFIX.match(type_prefix):
         msg = (
             f"type_prefix must be dot-separated words such as 'com.myshop', got "
             f"{type_prefix!r}"
         )
         raise ValueError(msg)
+    return type_prefix
 
 
-def event_type(
-    event: str | type[Any], /, *, type_prefix: str = DEFAULT_TYPE_PREFIX
-) -> str:
+_type_prefix: str = DEFAULT_TYPE_PREFIX
+
+
+def set_type_prefix(type_prefix: str, /) -> None:
+    """Choose the ``type`` prefix of this process's envelopes.
+
+    Used by every writer and reader given no ``type_prefix=``:
+    :func:`to_cloudevent`, :func:`from_cloudevent`,
+    :func:`~commerce_events.forwarding.forward` and the consumers. Set it once,
+    at start-up, to the same value in producers and consumers: your reverse
+    domain name, ``set_type_prefix("com.myshop")``. To keep the envelopes of
+    0.1, ``set_type_prefix("commerce_events")``.
+
+    Raises:
+        ValueError: *type_prefix* is not dot-separated words.
+    """
+    global _type_prefix  # noqa: PLW0603 - one prefix for the whole process
+    candidate: object = type_prefix  # checked, whatever the annotation says
+    _type_prefix = _check_prefix(type_prefix if candidate is not None else "")
+
+
+def get_type_prefix() -> str:
+    """The ``type`` prefix used when none is given (see :func:`set_type_prefix`)."""
+    return _type_prefix
+
+
+def event_type(event: str | type[Any], /, *, type_prefix: str | None = None) -> str:
     """The envelope ``type`` of an event: ``<prefix>.<name>.v<version>``.
 
     ::
 
         >>> event_type(OrderPlaced)
-        'commerce_events.order_placed.v1'
+        'io.commerce-events.order_placed.v1'
 
     Args:
         event: The payload class, or the event's name or alias.
-        type_prefix: The prefix (your reverse domain name, say).
+        type_prefix: The prefix (your reverse domain name, say); default:
+            :func:`get_type_prefix`.
 
     Raises:
         UnknownEventError: No event has that name.
         NotAPayloadError: The class is not a registered payload class.
     """
-    _check_prefix(type_prefix)
+    type_prefix = _check_prefix(type_prefix)
     spec = spec_for(event)
     return f"{type_prefix}.{spec.name}.v{spec.version}"
 
@@ -138,7 +232,7 @@ def to_cloudevent(
     /,
     *,
     source: str,
-    type_prefix: str = DEFAULT_TYPE_PREFIX,
+    type_prefix: str | None = None,
     subject: str | None = None,
     metadata: EventMetadata | None = None,
 ) -> dict[str, Any]:
@@ -152,7 +246,7 @@ def to_cloudevent(
         payload: A registered payload.
         source: Identifies the context that emits the event, as a URI
             reference (``"/shop/web"``, ``"https://shop.example/checkout"``).
-        type_prefix: The prefix of ``type``.
+        type_prefix: The prefix of ``type``; default: :func:`get_type_prefix`.
         subject: The ``subject`` attribute; default: the identity of the
             event's first required domain object, if a string or an integer.
         metadata: The emit's metadata; default: the current event's when it is
@@ -164,16 +258,16 @@ def to_cloudevent(
     Raises:
         NotAPayloadError: *payload* is not a registered payload.
         SerializationError: The payload cannot be serialized.
-        ValueError: *source* is empty or *type_prefix* is malformed.
+        EnvelopeError: *source* is not a URI reference, or the metadata's
+            time has no timezone (no RFC 3339 ``time``).
+        ValueError: *type_prefix* is malformed.
     """
     spec = payload_spec(
         payload,
         use="to_cloudevent() takes a payload of an event registered with @event",
     )
-    if not isinstance(source, str) or not source:
-        msg = f"source must be a non-empty string (a URI reference), got {source!r}"
-        raise ValueError(msg)
-    _check_prefix(type_prefix)
+    _check_source(source)
+    type_prefix = _check_prefix(type_prefix)
     data = to_dict(payload)
     if metadata is None:
         current = CURRENT_EVENT.get()
@@ -191,6 +285,10 @@ def to_cloudevent(
     chosen = subject if subject is not None else _subject(spec, data)
     if chosen is not None:
         envelope["subject"] = chosen
+    if metadata.time.utcoffset() is None:
+        raise EnvelopeError(
+            {"time": f"{metadata.time!r} has no timezone: not an RFC 3339 timestamp"}
+        )
     envelope["time"] = _rfc3339(metadata.time)
     envelope["datacontenttype"] = CONTENT_TYPE
     envelope["data"] = data
@@ -237,10 +335,10 @@ def _string(envelope: Mapping[str, Any], name: str, problems: dict[str, str]) ->
 
 
 def _read(
-    envelope: object, type_prefix: str, expected: type[Any] | None = None
+    envelope: object, type_prefix: str | None, expected: type[Any] | None = None
 ) -> _Read:
     """Check an envelope's attributes and find its event (not its data)."""
-    _check_prefix(type_prefix)
+    type_prefix = _check_prefix(type_prefix)
     attributes = _parse(envelope)
     problems: dict[str, str] = {}
     version = attributes.get("specversion")
@@ -252,6 +350,8 @@ def _read(
         )
     event_id = _string(attributes, "id", problems)
     source = _string(attributes, "source", problems)
+    if source and (problem := _uri_reference_problem(source)) is not None:
+        problems["source"] = problem
     kind = _string(attributes, "type", problems)
     spec: PayloadSpec | None = None
     if kind:
@@ -335,8 +435,12 @@ def _time(attributes: Mapping[str, Any], problems: dict[str, str]) -> dt.datetim
     if raw is None:
         return dt.datetime.now(dt.UTC)
     try:
-        time = dt.datetime.fromisoformat(raw) if isinstance(raw, str) else None
-    except ValueError:
+        time = (
+            dt.datetime.fromisoformat(raw.upper())
+            if isinstance(raw, str) and _RFC3339.fullmatch(raw)
+            else None
+        )
+    except ValueError:  # a month 13, a day 32
         time = None
     if time is None or time.utcoffset() is None:
         problems["time"] = f"expected an RFC 3339 timestamp, got {shown(raw)}"
@@ -394,7 +498,7 @@ def from_cloudevent(
     expected: type[P],
     /,
     *,
-    type_prefix: str = ...,
+    type_prefix: str | None = ...,
     unknown: Unknown = ...,
 ) -> P: ...
 @overload
@@ -402,7 +506,7 @@ def from_cloudevent(
     envelope: Mapping[str, Any] | str | bytes,
     /,
     *,
-    type_prefix: str = ...,
+    type_prefix: str | None = ...,
     unknown: Unknown = ...,
 ) -> Any: ...
 def from_cloudevent(
@@ -410,7 +514,7 @@ def from_cloudevent(
     expected: type[Any] | None = None,
     /,
     *,
-    type_prefix: str = DEFAULT_TYPE_PREFIX,
+    type_prefix: str | None = None,
     unknown: Unknown = "ignore",
 ) -> Any:
     """Read an envelope back into a typed payload.
@@ -425,7 +529,8 @@ def from_cloudevent(
         envelope: The envelope, as a dict or as JSON text.
         expected: The payload class the envelope must hold (checked, and typed
             for the type checker).
-        type_prefix: The prefix ``type`` must have.
+        type_prefix: The prefix ``type`` must have; default:
+            :func:`get_type_prefix`.
         unknown: What to do with unknown data fields (see
             :data:`~commerce_events.serialization.Unknown`).
 
@@ -443,7 +548,7 @@ def envelope_metadata(
     envelope: Mapping[str, Any] | str | bytes,
     /,
     *,
-    type_prefix: str = DEFAULT_TYPE_PREFIX,
+    type_prefix: str | None = None,
 ) -> EventMetadata:
     """Return the metadata an envelope carries: id, time, event and cause.
 
@@ -456,3 +561,195 @@ def envelope_metadata(
             :func:`from_cloudevent`).
     """
     return _read(envelope, type_prefix).metadata
+
+
+# -- bindings: the official SDK (extra ``cloudevents``) ---------------------------
+
+_NOT_ATTRIBUTES: Final = frozenset({"data", "data_base64"})
+
+
+def _sdk_missing() -> ImportError:
+    return ImportError(
+        "the CloudEvents bindings need the official cloudevents SDK (2.x): "
+        "install the cloudevents extra, pip install 'commerce-events[cloudevents]'"
+    )
+
+
+def _checked_time(raw: object) -> dt.datetime:
+    """An envelope's ``time``, which must be an RFC 3339 timestamp."""
+    problems: dict[str, str] = {}
+    time = _time({"time": raw}, problems)
+    if problems:
+        raise EnvelopeError(problems)
+    return time
+
+
+def _check_required(attributes: Mapping[str, Any]) -> None:
+    """The attributes the SDK would make up when missing (an id!) are there."""
+    problems: dict[str, str] = {}
+    for name in ("id", "type"):
+        _string(attributes, name, problems)
+    if attributes.get("specversion") != SPECVERSION:
+        problems["specversion"] = (
+            f"expected {SPECVERSION!r}, got {shown(attributes.get('specversion'))}"
+        )
+    if problems:
+        raise EnvelopeError(problems)
+
+
+def to_sdk_event(envelope: Mapping[str, Any], /) -> CloudEvent:
+    """The envelope as the official SDK's event, for its protocol bindings.
+
+    Hand it to the SDK's Kafka or AMQP bindings (``to_binary``,
+    ``to_structured``), or any other of its functions. ``source`` and
+    ``time`` are checked first.
+
+    Raises:
+        EnvelopeError: ``source`` is not a URI reference, ``time`` not an RFC
+            3339 timestamp, or the SDK refuses an attribute.
+        ImportError: The SDK is not installed (extra ``cloudevents``).
+    """
+    try:
+        from cloudevents.core.exceptions import BaseCloudEventException
+        from cloudevents.core.v1.event import CloudEvent
+    except ImportError:
+        raise _sdk_missing() from None
+    _check_source(envelope.get("source"))
+    _check_required(envelope)
+    attributes = {k: v for k, v in envelope.items() if k not in _NOT_ATTRIBUTES}
+    attributes["time"] = _checked_time(envelope.get("time"))
+    try:
+        return CloudEvent(attributes, envelope.get("data"))
+    except BaseCloudEventException as exc:
+        errors = getattr(exc, "errors", None)
+        if isinstance(errors, dict) and errors:
+            raise EnvelopeError(
+                {str(k): "; ".join(map(str, v)) for k, v in errors.items()}
+            ) from None
+        raise EnvelopeError({"<envelope>": str(exc)}) from None
+
+
+def from_sdk_event(event: BaseCloudEvent, /) -> dict[str, Any]:
+    """An event of the official SDK (from any of its bindings) as an envelope.
+
+    The envelope is what :func:`from_cloudevent` and
+    :func:`~commerce_events.forwarding.consume_envelope` read (and check).
+    """
+    envelope = {
+        name: _rfc3339(value) if isinstance(value, dt.datetime) else value
+        for name, value in event.get_attributes().items()
+        if value is not None
+    }
+    data = event.get_data()
+    if data is not None:
+        envelope["data"] = data
+    return envelope
+
+
+def to_http_binary(envelope: Mapping[str, Any], /) -> tuple[dict[str, str], bytes]:
+    """An envelope as an HTTP message in binary mode: headers and body.
+
+    Every attribute becomes a ``ce-`` header (``ce-id``, ``ce-type``, ...;
+    ``datacontenttype`` is the ``content-type``), and the data, as JSON, the
+    body: written by the official SDK's HTTP binding.
+
+    Raises:
+        EnvelopeError: As for :func:`to_sdk_event`.
+        ImportError: The SDK is not installed (extra ``cloudevents``).
+    """
+    event = to_sdk_event(envelope)
+    from cloudevents.core.bindings.http import to_binary
+    from cloudevents.core.formats.json import JSONFormat
+
+    message = to_binary(event, JSONFormat())
+    return dict(message.headers), message.body
+
+
+def envelope_from_http(headers: Mapping[str, str], body: bytes, /) -> dict[str, Any]:
+    """The envelope of an HTTP message, binary or structured mode.
+
+    A message with ``ce-`` headers is in binary mode, read by the official
+    SDK's HTTP binding (once the attributes it would make up when missing,
+    such as ``id``, are known to be there); any other is in structured mode,
+    its body the envelope as JSON (``application/cloudevents+json``). The
+    envelope's other attributes and its data are not checked yet:
+    :func:`from_cloudevent` and
+    :func:`~commerce_events.forwarding.consume_envelope` do that.
+
+    Args:
+        headers: The request's headers (any case).
+        body: The request's body.
+
+    Raises:
+        EnvelopeError: The message is not a CloudEvent (too large, not JSON,
+            missing attributes, a ``ce-time`` that is not RFC 3339).
+        ImportError: The SDK is not installed (extra ``cloudevents``).
+    """
+    try:
+        from cloudevents.core.bindings.http import HTTPMessage, from_binary
+        from cloudevents.core.exceptions import BaseCloudEventException
+        from cloudevents.core.formats.json import JSONFormat
+    except ImportError:
+        raise _sdk_missing() from None
+    if len(body) > MAX_DOCUMENT_BYTES:
+        raise EnvelopeError({"<body>": f"larger than {MAX_DOCUMENT_BYTES} bytes"})
+    lowered = {str(k).lower(): str(v) for k, v in headers.items()}
+    if not any(name.startswith("ce-") for name in lowered):
+        # Structured mode: the body is the envelope itself, read as
+        # from_cloudevent() reads JSON text (bounded), with no SDK defaults.
+        return dict(_parse(bytes(body)))
+    # Binary mode. The SDK makes up a missing id (and time): check first.
+    _check_required(
+        {k[3:]: unquote(v) for k, v in lowered.items() if k.startswith("ce-")}
+    )
+    if "ce-time" in lowered:  # checked as sent: the SDK parses it leniently
+        _checked_time(unquote(lowered["ce-time"]))
+    try:
+        event = from_binary(HTTPMessage(lowered, bytes(body)), JSONFormat())
+    except (BaseCloudEventException, ValueError, RecursionError) as exc:
+        raise EnvelopeError({"<message>": f"{type(exc).__name__}: {exc}"}) from None
+    return from_sdk_event(event)
+
+
+@overload
+def from_http(
+    headers: Mapping[str, str],
+    body: bytes,
+    expected: type[P],
+    /,
+    *,
+    type_prefix: str | None = ...,
+    unknown: Unknown = ...,
+) -> P: ...
+@overload
+def from_http(
+    headers: Mapping[str, str],
+    body: bytes,
+    /,
+    *,
+    type_prefix: str | None = ...,
+    unknown: Unknown = ...,
+) -> Any: ...
+def from_http(
+    headers: Mapping[str, str],
+    body: bytes,
+    expected: type[Any] | None = None,
+    /,
+    *,
+    type_prefix: str | None = None,
+    unknown: Unknown = "ignore",
+) -> Any:
+    """Read an HTTP message (binary or structured mode) into a typed payload.
+
+    :func:`envelope_from_http`, then :func:`from_cloudevent` (see both).
+
+    Raises:
+        EnvelopeError: The message is no CloudEvent, or its envelope is
+            invalid.
+        PayloadError: The data is invalid.
+        ImportError: The SDK is not installed (extra ``cloudevents``).
+    """
+    envelope = envelope_from_http(headers, body)
+    if expected is None:
+        return from_cloudevent(envelope, type_prefix=type_prefix, unknown=unknown)
+    return from_cloudevent(envelope, expected, type_prefix=type_prefix, unknown=unknown)

@@ -91,12 +91,14 @@ _THIRD_PARTY = (
     "blinker",
     "cattrs",
     "celery",
+    "cloudevents",
     "debug_toolbar",
     "django",
     "fastapi",
     "flask",
     "flask_debugtoolbar",
     "hypothesis",
+    "opentelemetry",
     "oscar",
     "pytest",
     "psycopg",
@@ -154,6 +156,9 @@ nitpick_ignore_regex = [
     # the commit hook of deferred() and forward(), and the Celery protocol.
     (r"py:class", r"(commerce_events\._scopes\.)?CommitHook"),
     (r"py:class", r"(commerce_events\.forwarding\.celery\.)?CeleryApp"),
+    # The CloudEvents SDK's and OpenTelemetry's types, named bare by
+    # annotations imported under TYPE_CHECKING (optional dependencies).
+    (r"py:class", r"(BaseCloudEvent|CloudEvent|TracerProvider)"),
 ]
 
 # -- doctest ---------------------------------------------------------------------

@@ -13,10 +13,17 @@ from typing import Any
 
 import attrs
 import pytest
-from cloudevents.core.bindings.http import HTTPMessage, from_http
+from cloudevents.core.bindings import amqp, kafka
+from cloudevents.core.bindings.http import HTTPMessage
+from cloudevents.core.bindings.http import from_http as sdk_from_http
 from cloudevents.core.formats.json import JSONFormat
 from hypothesis import given, reject, settings
 from hypothesis import strategies as st
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from starlette.testclient import TestClient
 
 import commerce_events
 from commerce_events import (
@@ -35,12 +42,20 @@ from commerce_events import (
 from commerce_events import _serialization_hooks as hooks
 from commerce_events.cloudevents import (
     CONTENT_TYPE,
+    DEFAULT_TYPE_PREFIX,
     SPECVERSION,
     EnvelopeError,
+    envelope_from_http,
     envelope_metadata,
     event_type,
     from_cloudevent,
+    from_http,
+    from_sdk_event,
+    get_type_prefix,
+    set_type_prefix,
     to_cloudevent,
+    to_http_binary,
+    to_sdk_event,
 )
 from commerce_events.domain import Order
 from commerce_events.exceptions import (
@@ -48,6 +63,7 @@ from commerce_events.exceptions import (
     PayloadError,
     SerializationError,
 )
+from commerce_events.forwarding import consume_envelope, forward
 from commerce_events.serialization import register_identity, to_dict
 from commerce_events.testing.strategies import DomainStandIn, payloads
 
@@ -94,7 +110,7 @@ SDK_HEADERS = {"content-type": "application/cloudevents+json"}
 
 def sdk_parse(envelope: dict[str, Any]) -> Any:
     """Parse an envelope with the official CloudEvents SDK, as a service would."""
-    return from_http(
+    return sdk_from_http(
         HTTPMessage(SDK_HEADERS, json.dumps(envelope).encode()), JSONFormat()
     )
 
@@ -147,7 +163,7 @@ def envelope(**changes: Any) -> dict[str, Any]:
 class TestEventType:
     def test_default_prefix(self):
         """The type is <prefix>.<name>.v<version>."""
-        assert "commerce_events.order_placed.v1" == event_type(OrderPlaced)
+        assert "io.commerce-events.order_placed.v1" == event_type(OrderPlaced)
 
     def test_by_name_and_alias(self):
         """An alias gives the event's own name."""
@@ -179,7 +195,7 @@ class TestToCloudEvent:
         } == set(result)
         assert SPECVERSION == result["specversion"]
         assert "/shop/web" == result["source"]
-        assert "commerce_events.order_placed.v1" == result["type"]
+        assert "io.commerce-events.order_placed.v1" == result["type"]
         assert "42" == result["subject"]
         assert CONTENT_TYPE == result["datacontenttype"]
         assert {"order": 42, "user": 7} == result["data"]
@@ -336,8 +352,8 @@ class TestFromCloudEvent:
             ({"type": None}, "type"),
             ({"type": "order_placed"}, "type"),
             ({"type": "other.order_placed.v1"}, "type"),
-            ({"type": "commerce_events.order_placed.v2"}, "type"),
-            ({"type": "commerce_events.no_such_event.v1"}, "type"),
+            ({"type": "io.commerce-events.order_placed.v2"}, "type"),
+            ({"type": "io.commerce-events.no_such_event.v1"}, "type"),
             ({"datacontenttype": "application/xml"}, "datacontenttype"),
             ({"data": None}, "data"),
             ({"data": ["order", 42]}, "data"),
@@ -373,13 +389,15 @@ class TestFromCloudEvent:
     def test_unknown_event_is_not_imported(self):
         """An unknown type names the event, and nothing is imported."""
         with pytest.raises(EnvelopeError) as error:
-            from_cloudevent(envelope(type="commerce_events.os.v1"))
+            from_cloudevent(envelope(type="io.commerce-events.os.v1"))
 
         assert "no event is registered as 'os'" in error.value.fields["type"]
 
     def test_alias_type(self):
         """An envelope typed with an alias is read too."""
-        result = envelope(type="commerce_events.review_created.v1", data={"review": 3})
+        result = envelope(
+            type="io.commerce-events.review_created.v1", data={"review": 3}
+        )
 
         assert ReviewAdded(review=3) == from_cloudevent(result)
 
@@ -488,3 +506,291 @@ def _without_response(payload: Any) -> Any:
     fields = attrs.fields_dict(type(payload))
     lost = {name: None for name in ("response", "session") if name in fields}
     return attrs.evolve(payload, **lost) if lost else payload
+
+
+# -- the type prefix ---------------------------------------------------------------
+
+
+@pytest.fixture
+def type_prefix() -> Iterator[None]:
+    """The test may set the process's type prefix; it is put back after."""
+    saved = get_type_prefix()
+    yield
+    set_type_prefix(saved)
+
+
+@pytest.mark.usefixtures("type_prefix")
+class TestTypePrefix:
+    def test_default_is_reverse_dns(self):
+        assert "io.commerce-events" == DEFAULT_TYPE_PREFIX == get_type_prefix()
+        assert "io.commerce-events.order_placed.v1" == envelope()["type"]
+
+    def test_set_for_the_process(self):
+        """Writers and readers given no type_prefix use the process's."""
+        set_type_prefix("com.myshop")
+        written = to_cloudevent(OrderPlaced(order=42), source="/shop/web")
+        assert "com.myshop.order_placed.v1" == written["type"]
+        assert "com.myshop.order_placed.v1" == event_type(OrderPlaced)
+        assert OrderPlaced(order=42) == from_cloudevent(written, OrderPlaced)
+        assert written["id"] == str(envelope_metadata(written).id)
+        set_type_prefix("com.othershop")
+        with pytest.raises(EnvelopeError, match=r"expected com\.othershop\."):
+            from_cloudevent(written)
+
+    def test_explicit_prefix_wins(self):
+        set_type_prefix("com.myshop")
+        written = to_cloudevent(OrderPlaced(order=42), source="/s", type_prefix="x.y")
+        assert "x.y.order_placed.v1" == written["type"]
+        assert OrderPlaced(order=42) == from_cloudevent(written, type_prefix="x.y")
+
+    def test_forward_and_consume_read_it_when_they_run(self):
+        """Set after forward() and the consumer were made: it still applies."""
+        target = Collect()
+        sent = target.sent
+        received: list[OrderPlaced] = []
+        with forward(OrderPlaced, to=target):
+            set_type_prefix("com.myshop")
+            emit(OrderPlaced(order=42))
+        assert "com.myshop.order_placed.v1" == sent[0]["type"]
+        subscribe(OrderPlaced, received.append)
+        consume_envelope(sent[0])
+        assert [OrderPlaced(order=42)] == received
+
+    def test_the_old_prefix_kept(self):
+        """0.1's envelopes, read and written by a process that keeps its prefix."""
+        old = envelope(type="commerce_events.order_placed.v1")
+        with pytest.raises(EnvelopeError, match="type"):
+            from_cloudevent(old)
+        set_type_prefix("commerce_events")
+        assert OrderPlaced(order=42) == from_cloudevent(old)
+        assert "commerce_events.order_placed.v1" == envelope()["type"]
+
+    @pytest.mark.parametrize("prefix", ["", "com..shop", "a b", None, 42])
+    def test_bad_prefix_refused(self, prefix):
+        with pytest.raises(ValueError, match="type_prefix"):
+            set_type_prefix(prefix)
+        assert DEFAULT_TYPE_PREFIX == get_type_prefix()
+
+
+# -- source and time, both ways -----------------------------------------------------
+
+BAD_SOURCES = [
+    "shop web",
+    "/shop/caf\u00e9",
+    "/shop\n",
+    "1shop:web",
+    "/a#b#c",
+    "/a%zz",
+    "x" * 5000,
+]
+GOOD_SOURCES = [
+    "/shop/web",
+    "https://shop.example/checkout?step=2#payment",
+    "urn:uuid:6e8bc430-9c3a-11d9-9669-0800200c9a66",
+    "mailto:shop@example.com",
+    "//shop.example/web",
+    "shop/web",
+    "/caf%C3%A9",
+]
+BAD_TIMES = [
+    "2026-05-01",
+    "2026-05-01T10:00:00",
+    "2026-05-01 10:00:00Z",
+    "20260501T100000Z",
+    "2026-05-01T10:00:00+0100",
+    "2026-13-01T10:00:00Z",
+    "2026-05-01T10:00Z",
+    "yesterday",
+    1714557600,
+]
+GOOD_TIMES = [
+    "2026-05-01T10:00:00Z",
+    "2026-05-01T10:00:00.123456Z",
+    "2026-05-01t10:00:00z",
+    "2026-05-01T12:00:00+02:00",
+    "2026-05-01T05:00:00.5-05:00",
+]
+
+
+class Collect:
+    """A forwarder keeping what it is sent."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict[str, Any]] = []
+
+    def send(self, envelope: Any) -> None:
+        self.sent.append(dict(envelope))
+
+
+class TestSourceAndTime:
+    @pytest.mark.parametrize("source", BAD_SOURCES)
+    def test_bad_source_refused_when_writing(self, source):
+        with pytest.raises(EnvelopeError, match="source") as caught:
+            to_cloudevent(OrderPlaced(order=42), source=source)
+        assert ["source"] == list(caught.value.fields)
+        with pytest.raises(EnvelopeError, match="source"):
+            forward(OrderPlaced, to=Collect(), source=source)
+
+    @pytest.mark.parametrize("source", BAD_SOURCES)
+    def test_bad_source_refused_when_reading(self, source):
+        with pytest.raises(EnvelopeError) as caught:
+            from_cloudevent(envelope(source=source))
+        assert "source" in caught.value.fields
+
+    @pytest.mark.parametrize("source", GOOD_SOURCES)
+    def test_uri_references(self, source):
+        written = to_cloudevent(OrderPlaced(order=42), source=source)
+        assert OrderPlaced(order=42) == from_cloudevent(written)
+
+    @pytest.mark.parametrize("time", BAD_TIMES)
+    def test_bad_time_refused_when_reading(self, time):
+        with pytest.raises(EnvelopeError) as caught:
+            from_cloudevent(envelope(time=time))
+        assert ["time"] == list(caught.value.fields)
+        assert "RFC 3339" in caught.value.fields["time"]
+
+    @pytest.mark.parametrize("time", GOOD_TIMES)
+    def test_rfc3339_times(self, time):
+        read = envelope_metadata(envelope(time=time))
+        assert read.time == dt.datetime.fromisoformat(time.upper())
+
+    def test_naive_time_refused_when_writing(self):
+        metadata = EventMetadata(uuid.uuid4(), dt.datetime(2026, 5, 1), "order_placed")
+        with pytest.raises(EnvelopeError) as caught:
+            to_cloudevent(OrderPlaced(order=42), source="/s", metadata=metadata)
+        assert ["time"] == list(caught.value.fields)
+
+
+# -- bindings: HTTP binary mode, Kafka, AMQP, through the official SDK -----------------
+
+
+def binding_app() -> Starlette:
+    """A service receiving CloudEvents over HTTP, in either mode."""
+
+    async def receive(request: Request) -> JSONResponse:
+        try:
+            payload = from_http(request.headers, await request.body(), OrderPlaced)
+        except EnvelopeError as exc:
+            return JSONResponse({"error": sorted(exc.fields)}, status_code=400)
+        envelope = envelope_from_http(request.headers, await request.body())
+        return JSONResponse(
+            {
+                "order": payload.order,
+                "id": envelope["id"],
+                "attributes": sorted(k for k in envelope if k != "data"),
+            }
+        )
+
+    return Starlette(routes=[Route("/events", receive, methods=["POST"])])
+
+
+@pytest.fixture
+def client() -> Iterator[TestClient]:
+    with TestClient(binding_app()) as client:
+        yield client
+
+
+class TestHttpBinary:
+    def test_headers_and_body(self):
+        written = envelope(
+            causationid=str(uuid.uuid4()),
+            traceparent="00-" + "1" * 32 + "-" + "2" * 16 + "-01",
+        )
+        headers, body = to_http_binary(written)
+        assert written["data"] == json.loads(body)
+        assert "application/json" == headers["content-type"]
+        for name in ("id", "source", "type", "specversion", "time", "subject"):
+            assert written[name] == headers[f"ce-{name}"]
+        assert written["causationid"] == headers["ce-causationid"]
+        assert written["traceparent"] == headers["ce-traceparent"]
+
+    def test_round_trip_through_a_real_http_app(self, client):
+        written = envelope(subject="Bestellung f\u00fcr M\u00fcller, 42%")
+        headers, body = to_http_binary(written)
+        response = client.post("/events", headers=headers, content=body)
+        assert 200 == response.status_code, response.text
+        assert 42 == response.json()["order"]
+        assert written["id"] == response.json()["id"]
+        assert (
+            sorted(k for k in written if k != "data") == response.json()["attributes"]
+        )
+        read = envelope_from_http(headers, body)
+        assert written == read
+
+    def test_structured_mode_read_too(self, client):
+        written = envelope()
+        response = client.post(
+            "/events",
+            headers={"content-type": "application/cloudevents+json"},
+            content=json.dumps(written).encode(),
+        )
+        assert 200 == response.status_code, response.text
+        assert written["id"] == response.json()["id"]
+
+    def test_the_same_event_in_both_modes(self):
+        written = envelope()
+        headers, body = to_http_binary(written)
+        structured = envelope_from_http(
+            {"Content-Type": "application/cloudevents+json"},
+            json.dumps(written).encode(),
+        )
+        assert envelope_from_http(headers, body) == structured == written
+
+    @pytest.mark.parametrize(
+        ("change", "attribute"),
+        [
+            ({"ce-time": "2026-05-01 10:00:00"}, "time"),
+            ({"ce-source": "shop%20web"}, "source"),
+            ({"ce-type": "com.other.order_placed.v1"}, "type"),
+        ],
+    )
+    def test_bad_headers_refused(self, client, change, attribute):
+        headers, body = to_http_binary(envelope())
+        response = client.post("/events", headers={**headers, **change}, content=body)
+        assert 400 == response.status_code
+        assert [attribute] == response.json()["error"]
+
+    def test_missing_attribute_refused(self):
+        headers, body = to_http_binary(envelope())
+        del headers["ce-id"]
+        with pytest.raises(EnvelopeError, match="id"):
+            envelope_from_http(headers, body)
+
+    @pytest.mark.parametrize(
+        "body", [b"not json", b"[1, 2]", b"[" * 100_000, b" " * (2 << 20)]
+    )
+    def test_bad_bodies_refused(self, body):
+        headers, _ = to_http_binary(envelope())
+        with pytest.raises(EnvelopeError):
+            from_http(headers, body)
+
+    def test_bad_envelope_refused_when_writing(self):
+        with pytest.raises(EnvelopeError, match="time"):
+            to_http_binary(envelope(time="2026-05-01"))
+        with pytest.raises(EnvelopeError, match="source"):
+            to_http_binary(envelope(source="shop web"))
+
+    def test_sdk_refusals_name_the_attribute(self):
+        with pytest.raises(EnvelopeError) as caught:
+            to_sdk_event(envelope(id=None))
+        assert "id" in caught.value.fields
+
+
+class TestOtherBindings:
+    def test_kafka_binary_mode(self):
+        written = envelope()
+        message = kafka.to_binary(to_sdk_event(written), JSONFormat())
+        assert written["type"].encode() == message.headers["ce_type"]
+        assert written["data"] == json.loads(message.value)
+        read = from_sdk_event(kafka.from_binary(message, JSONFormat()))
+        assert OrderPlaced(order=42) == from_cloudevent(read)
+        assert written == read
+
+    def test_amqp_binary_mode(self):
+        written = envelope()
+        message = amqp.to_binary(to_sdk_event(written), JSONFormat())
+        read = from_sdk_event(amqp.from_binary(message, JSONFormat()))
+        # AMQP timestamps are milliseconds: the time loses its microseconds.
+        sent, received = (envelope_metadata(e).time for e in (written, read))
+        assert abs(sent - received) < dt.timedelta(milliseconds=1)
+        assert {**written, "time": read["time"]} == read

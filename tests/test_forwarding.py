@@ -151,7 +151,7 @@ class TestForward:
         [envelope] = outbox.sent
         assert str(ids[0]) == envelope["id"]
         assert "/shop/web" == envelope["source"]
-        assert "commerce_events.order_placed.v1" == envelope["type"]
+        assert "io.commerce-events.order_placed.v1" == envelope["type"]
         assert {"order": "100042", "user": None} == envelope["data"]
 
     def test_several_events(self):
@@ -164,8 +164,8 @@ class TestForward:
         emit(PostCheckout(order=Order("1")))
 
         assert [
-            "commerce_events.order_placed.v1",
-            "commerce_events.product_search.v1",
+            "io.commerce-events.order_placed.v1",
+            "io.commerce-events.product_search.v1",
         ] == [e["type"] for e in outbox.sent]
 
     def test_cancel(self):
@@ -251,7 +251,7 @@ class TestForward:
         consume_envelope(received, sender=WORKER)
 
         [sent] = outbox.sent
-        assert "commerce_events.post_checkout.v1" == sent["type"]
+        assert "io.commerce-events.post_checkout.v1" == sent["type"]
         assert received["id"] == sent["causationid"]
 
     def test_required_sensitive_fields_refused(self):

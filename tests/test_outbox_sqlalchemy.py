@@ -124,7 +124,7 @@ class TestOutboxForwarder:
 
         found = rows(engine, table)
         assert ids == [row.event_id for row in found]
-        assert ["commerce_events.order_placed.v1"] * 3 == [row.type for row in found]
+        assert ["io.commerce-events.order_placed.v1"] * 3 == [row.type for row in found]
         envelope = json.loads(found[0].envelope)
         assert {"order": "0", "user": None} == envelope["data"]
         assert ids[0] == envelope["id"]
@@ -534,7 +534,7 @@ def test_two_relays_on_postgres(postgres_url, redis_server, tmp_path):
                 [
                     {
                         "event_id": str(uuid.UUID(int=n)),
-                        "type": "commerce_events.order_placed.v1",
+                        "type": "io.commerce-events.order_placed.v1",
                         "envelope": json.dumps({"id": str(uuid.UUID(int=n))}),
                         "created": dt.datetime.now(dt.UTC),
                     }

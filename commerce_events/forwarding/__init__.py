@@ -48,6 +48,7 @@ from typing import Any, Final, Protocol, runtime_checkable
 
 import attrs
 
+from .. import tracing
 from .._context import EventMetadata
 from .._delivery import deliver
 from .._failures import policy_of
@@ -55,7 +56,7 @@ from .._scopes import CommitHook
 from .._settings import OnError
 from .._subscribe import subscribe, unsubscribe
 from .._subscriptions import ANY, route_for_type
-from ..cloudevents import DEFAULT_TYPE_PREFIX, _read, event_type, to_cloudevent
+from ..cloudevents import _check_source, _parse, _read, event_type, to_cloudevent
 from ..exceptions import (
     DeliveryInProgressError,
     ForwardingError,
@@ -215,12 +216,12 @@ class _Forward:
         self,
         forwarder: Forwarder,
         source: str,
-        type_prefix: str,
+        type_prefix: str | None,
         commit_hook: CommitHook | None,
     ) -> None:
         self.forwarder: Forwarder = forwarder
         self.source: str = source
-        self.type_prefix: str = type_prefix
+        self.type_prefix: str | None = type_prefix
         self.commit_hook: CommitHook | None = commit_hook
 
     def __call__(self, payload: Any, metadata: EventMetadata, /) -> None:
@@ -235,6 +236,20 @@ class _Forward:
             )
         except SerializationError as exc:
             raise self._error(metadata, exc) from exc
+        traced = tracing.active
+        if traced is not None:
+            if traced.sends_in_span():
+                # A producer span around the send (or its scheduling, with a
+                # commit hook); the envelope carries its trace context.
+                with traced.producing(envelope, destination_of(self.forwarder)):
+                    self._hand_over(payload, envelope, metadata)
+                return
+            traced.inject(envelope)
+        self._hand_over(payload, envelope, metadata)
+
+    def _hand_over(
+        self, payload: Any, envelope: dict[str, Any], metadata: EventMetadata
+    ) -> None:
         if self.commit_hook is None:
             self._send(envelope, metadata)
         else:
@@ -331,7 +346,7 @@ def forward(
     *payload_types: type[Any],
     to: Forwarder,
     source: str = DEFAULT_SOURCE,
-    type_prefix: str = DEFAULT_TYPE_PREFIX,
+    type_prefix: str | None = None,
     commit_hook: CommitHook | None = None,
     sender: Any = ANY,
     priority: int = 0,
@@ -347,14 +362,18 @@ def forward(
     transaction (``commit_hook=django.db.transaction.on_commit``).
 
     An event that a consumer of this process received is never forwarded again
-    by it, so web and worker processes may share one configuration.
+    by it, so web and worker processes may share one configuration. With
+    opentelemetry-api, envelopes carry the current trace context
+    (:doc:`/tracing`).
 
     Args:
         payload_types: The events to forward.
         to: The forwarder (see :class:`Forwarder`).
         source: The envelopes' ``source``: identify your service
             (``"/shop/web"``).
-        type_prefix: The prefix of the envelopes' ``type``.
+        type_prefix: The prefix of the envelopes' ``type``; default: the
+            process's (:func:`~commerce_events.cloudevents.set_type_prefix`),
+            read when each envelope is written.
         commit_hook: Called as ``commit_hook(send)`` to send after the
             transaction commits (and never if it rolls back). The envelope is
             built at once, so serialization errors are raised by the emit.
@@ -372,6 +391,8 @@ def forward(
             serialized (``start_checkout``'s request), so no consumer could
             rebuild it.
         TypeError: *to* has no ``send`` method, or no event is given.
+        EnvelopeError: *source* is not a URI reference (RFC 3986).
+        ValueError: *type_prefix* is malformed.
     """
     if not payload_types:
         msg = "forward() takes at least one payload class: forward(OrderPlaced, to=...)"
@@ -381,9 +402,7 @@ def forward(
             f"forward(to=...) takes an object with a send(envelope) method, got {to!r}"
         )
         raise TypeError(msg)
-    if not isinstance(source, str) or not source:
-        msg = f"source must be a non-empty string (a URI reference), got {source!r}"
-        raise ValueError(msg)
+    _check_source(source)
     for payload_type in payload_types:
         event_type(payload_type, type_prefix=type_prefix)  # registered? prefix ok?
         spec = route_for_type(payload_type).spec
@@ -417,7 +436,7 @@ def consume_envelope(
     *,
     seen: SeenStore | None = None,
     sender: Any = None,
-    type_prefix: str = DEFAULT_TYPE_PREFIX,
+    type_prefix: str | None = None,
     unknown: Unknown = "ignore",
 ) -> Any:
     """Emit a received envelope's payload on this process's bus.
@@ -425,7 +444,9 @@ def consume_envelope(
     The payload is rebuilt (and validated) from the envelope, then delivered to
     this process's subscribers with the envelope's metadata: ``metadata.id``
     is the id of the original emit, and events the subscribers emit have it as
-    their cause. Muting and ``deferred()`` apply as to any emit.
+    their cause. Muting and ``deferred()`` apply as to any emit. With
+    opentelemetry-api, the delivery continues the envelope's trace
+    (:doc:`/tracing`).
 
     Args:
         envelope: The CloudEvents envelope, as a dict or JSON text.
@@ -434,7 +455,8 @@ def consume_envelope(
             tried again). See :class:`SeenStore` for stores shared between
             consumers.
         sender: The sender the subscribers see.
-        type_prefix: The prefix the envelope's ``type`` must have.
+        type_prefix: The prefix the envelope's ``type`` must have; default:
+            :func:`~commerce_events.cloudevents.get_type_prefix`.
         unknown: What to do with data fields this process does not know.
 
     Returns:
@@ -449,23 +471,53 @@ def consume_envelope(
         DeliveryInProgressError: Another consumer is delivering this event
             (a shared *seen* store says so): try again later.
     """
-    payload, metadata = _load(envelope, type_prefix, unknown)
-    return _deliver(payload, metadata, seen=seen, sender=sender)
+    loaded = _load(envelope, type_prefix, unknown)
+    return _deliver(loaded, seen=seen, sender=sender)
+
+
+@attrs.frozen
+class _Loaded:
+    """A read envelope: its attributes, payload and metadata."""
+
+    attributes: Mapping[str, Any]
+    payload: Any
+    metadata: EventMetadata
 
 
 def _load(
-    envelope: Mapping[str, Any] | str | bytes, type_prefix: str, unknown: Unknown
-) -> tuple[Any, EventMetadata]:
+    envelope: Mapping[str, Any] | str | bytes,
+    type_prefix: str | None,
+    unknown: Unknown,
+) -> _Loaded:
     """Read an envelope into its payload and metadata (raises if unreadable)."""
-    read = _read(envelope, type_prefix)
+    attributes = _parse(envelope)
+    read = _read(attributes, type_prefix)
     payload = from_dict(read.spec.payload_type, read.data, unknown=unknown)
-    return payload, read.metadata
+    return _Loaded(attributes, payload, read.metadata)
 
 
 def _deliver(
-    payload: Any, metadata: EventMetadata, *, seen: SeenStore | None, sender: Any
+    loaded: _Loaded,
+    *,
+    seen: SeenStore | None,
+    sender: Any,
+    destination: str | None = None,
 ) -> Any:
-    """Deliver a read payload unless *seen* has it; remember it once delivered."""
+    """Deliver a read payload unless *seen* has it; remember it once delivered.
+
+    With tracing, the delivery continues the envelope's trace, in a consumer
+    span named after *destination* (else the event).
+    """
+    traced = tracing.active
+    if traced is None:
+        return _deliver_once(loaded.payload, loaded.metadata, seen, sender)
+    with traced.consuming(loaded.attributes, loaded.metadata, destination):
+        return _deliver_once(loaded.payload, loaded.metadata, seen, sender)
+
+
+def _deliver_once(
+    payload: Any, metadata: EventMetadata, seen: SeenStore | None, sender: Any
+) -> Any:
     begin = getattr(seen, "begin", None)
     if seen is not None:
         state = begin(metadata.id) if begin is not None else None

@@ -32,9 +32,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Final, Protocol
 
-from ..cloudevents import DEFAULT_TYPE_PREFIX
 from ..exceptions import EnvelopeError, PayloadError
-from . import DEFAULT_TIMEOUT, SeenStore, consume_envelope
+from . import DEFAULT_TIMEOUT, SeenStore, _deliver, _load
 from ._deadline import call_within
 
 __all__ = ["DEFAULT_TASK_NAME", "POISON", "CeleryForwarder", "make_celery_task"]
@@ -125,12 +124,13 @@ def make_celery_task(
     *,
     seen: SeenStore | None = None,
     sender: Any = None,
-    type_prefix: str = DEFAULT_TYPE_PREFIX,
+    type_prefix: str | None = None,
     **task_options: Any,
 ) -> Any:
     """Register the task that emits received envelopes on the worker's bus.
 
-    The task calls :func:`~commerce_events.forwarding.consume_envelope` and
+    The task does what :func:`~commerce_events.forwarding.consume_envelope`
+    does and
     returns the event's id (None for a dropped duplicate). Its failures (an
     invalid envelope, failing subscribers) are the task's failures.
 
@@ -140,7 +140,8 @@ def make_celery_task(
         seen: Drop duplicates by event id (see
             :class:`~commerce_events.forwarding.SeenIds`).
         sender: The sender the worker's subscribers see.
-        type_prefix: The prefix the envelopes' ``type`` must have.
+        type_prefix: The prefix the envelopes' ``type`` must have; default:
+            :func:`~commerce_events.cloudevents.get_type_prefix`.
         task_options: Passed to ``app.task``. The defaults: ``acks_late`` and
             ``reject_on_worker_lost`` (a worker that dies mid-task leaves it
             to another), retries of every failure but the poison ones
@@ -169,8 +170,12 @@ def make_celery_task(
     task_options.setdefault("shared", False)
 
     def consume(envelope: Mapping[str, Any]) -> str | None:
-        payload = consume_envelope(
-            envelope, seen=seen, sender=sender, type_prefix=type_prefix
+        # consume_envelope(), with the task as the consumer span's destination.
+        payload = _deliver(
+            _load(envelope, type_prefix, "ignore"),
+            seen=seen,
+            sender=sender,
+            destination=name,
         )
         return None if payload is None else str(envelope["id"])
 

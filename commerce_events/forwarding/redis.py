@@ -50,7 +50,6 @@ except ImportError as _exc:  # pragma: no cover - depends on the installation
     raise ImportError(msg) from _exc
 
 from .._limits import printable
-from ..cloudevents import DEFAULT_TYPE_PREFIX
 from ..exceptions import DeliveryInProgressError, EnvelopeError
 from . import DEFAULT_TIMEOUT, Backoff, SeenStore, _deliver, _load
 from . import _dumps_envelope as dumps_envelope
@@ -246,7 +245,8 @@ class RedisStreamConsumer:
         consumer: This consumer's name within the group.
         seen: Drop duplicates by event id.
         sender: The sender the subscribers see.
-        type_prefix: The prefix the envelopes' ``type`` must have.
+        type_prefix: The prefix the envelopes' ``type`` must have; default:
+            :func:`~commerce_events.cloudevents.get_type_prefix`.
         batch: How many entries to read at a time.
         claim_idle_ms: Claim entries left pending (failed, or their consumer
             died) for this long; None never claims.
@@ -269,7 +269,7 @@ class RedisStreamConsumer:
         *,
         seen: SeenStore | None = None,
         sender: Any = None,
-        type_prefix: str = DEFAULT_TYPE_PREFIX,
+        type_prefix: str | None = None,
         batch: int = 10,
         claim_idle_ms: int | None = 60_000,
         max_deliveries: int = 5,
@@ -448,14 +448,16 @@ class RedisStreamConsumer:
         try:
             if raw is None:
                 raise EnvelopeError({"<entry>": f"no {ENVELOPE_FIELD!r} field"})
-            payload, metadata = _load(raw, self.type_prefix, "ignore")
+            loaded = _load(raw, self.type_prefix, "ignore")
         except Exception as exc:  # noqa: BLE001 - whatever it is, it is unreadable
             # RecursionError, MemoryError, EnvelopeError, PayloadError...:
             # never readable here, retrying cannot help.
             self._bury(entry_id, fields, f"{type(exc).__name__}: {exc}")
             return 1
         try:
-            _deliver(payload, metadata, seen=self.seen, sender=self.sender)
+            _deliver(
+                loaded, seen=self.seen, sender=self.sender, destination=self.stream
+            )
         except (*_TRANSIENT, redis.exceptions.ResponseError):
             # Redis itself (the seen ids) failed, not the subscribers (their
             # failures come as a SubscriberError): not the entry's fault.
@@ -469,6 +471,7 @@ class RedisStreamConsumer:
             )
             return 0
         except Exception:
+            metadata = loaded.metadata
             logger.exception(
                 "consuming %r (id %s) from redis stream %r (entry %s) failed; it "
                 "stays pending and is retried",

@@ -115,8 +115,8 @@ class TestDjangoOutbox:
         rows = list(Messages.objects.using(using).order_by("id"))
         assert ids == [row.event_id for row in rows]
         assert {"order": "0", "user": None} == json.loads(rows[0].envelope)["data"]
-        assert "commerce_events.order_placed.v1" == rows[0].type
-        assert "commerce_events.order_placed.v1 " + ids[0] == str(rows[0])
+        assert "io.commerce-events.order_placed.v1" == rows[0].type
+        assert "io.commerce-events.order_placed.v1 " + ids[0] == str(rows[0])
 
     def test_rolls_back_with_the_atomic_block(self, using):
         ids = place_orders(using, 3, fail=True)

@@ -150,5 +150,5 @@ def test_orders_go_through_the_outbox(journey: Any, browser: Browser) -> None:
     before = set(messages.values_list("event_id", flat=True))
     journey.walk(browser)
     new = messages.exclude(event_id__in=before)
-    assert ["commerce_events.order_placed.v1"] == [m.type for m in new]
+    assert ["io.commerce-events.order_placed.v1"] == [m.type for m in new]
     new.delete()

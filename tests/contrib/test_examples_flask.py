@@ -136,7 +136,7 @@ def test_orders_go_through_the_outbox(
 
     assert 1 == Relay(SQLAlchemyOutboxStore(engine, table), Broker()).run_once()
     [envelope] = relayed
-    assert "commerce_events.order_placed.v1" == envelope["type"]
+    assert "io.commerce-events.order_placed.v1" == envelope["type"]
     assert "alice@example.com" == envelope["data"]["user"]
     [placed] = [e for e in journey.journal if isinstance(e, OrderPlaced)]
     assert placed.order.number == envelope["data"]["order"]
