@@ -55,13 +55,14 @@ from .._scopes import CommitHook
 from .._settings import OnError
 from .._subscribe import subscribe, unsubscribe
 from .._subscriptions import ANY, route_for_type
+from .._upcasting import Reading, Reads, reading
 from ..cloudevents import DEFAULT_TYPE_PREFIX, _read, event_type, to_cloudevent
 from ..exceptions import (
     DeliveryInProgressError,
     ForwardingError,
     SerializationError,
 )
-from ..serialization import Unknown, from_dict
+from ..serialization import Unknown
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -419,6 +420,7 @@ def consume_envelope(
     sender: Any = None,
     type_prefix: str = DEFAULT_TYPE_PREFIX,
     unknown: Unknown = "ignore",
+    reads: Reads | None = None,
 ) -> Any:
     """Emit a received envelope's payload on this process's bus.
 
@@ -436,6 +438,9 @@ def consume_envelope(
         sender: The sender the subscribers see.
         type_prefix: The prefix the envelope's ``type`` must have.
         unknown: What to do with data fields this process does not know.
+        reads: Older versions read as the class they are upcast to
+            (``{OrderPlaced: {1, 2}}``); see
+            :func:`~commerce_events.cloudevents.from_cloudevent`.
 
     Returns:
         The delivered payload, or None for a duplicate.
@@ -448,18 +453,22 @@ def consume_envelope(
             reaches them from here (see ``set_async_bridge``).
         DeliveryInProgressError: Another consumer is delivering this event
             (a shared *seen* store says so): try again later.
+        UpcastError: *reads* asks for a version no upcaster leads from, or an
+            upcaster returned another class.
     """
-    payload, metadata = _load(envelope, type_prefix, unknown)
+    payload, metadata = _load(envelope, type_prefix, unknown, reading(reads))
     return _deliver(payload, metadata, seen=seen, sender=sender)
 
 
 def _load(
-    envelope: Mapping[str, Any] | str | bytes, type_prefix: str, unknown: Unknown
+    envelope: Mapping[str, Any] | str | bytes,
+    type_prefix: str,
+    unknown: Unknown,
+    reads: Reading,
 ) -> tuple[Any, EventMetadata]:
     """Read an envelope into its payload and metadata (raises if unreadable)."""
-    read = _read(envelope, type_prefix)
-    payload = from_dict(read.spec.payload_type, read.data, unknown=unknown)
-    return payload, read.metadata
+    read = _read(envelope, type_prefix, reads=reads)
+    return read.payload(unknown), read.metadata
 
 
 def _deliver(

@@ -32,8 +32,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Final, Protocol
 
+from .._upcasting import Reads, reading
 from ..cloudevents import DEFAULT_TYPE_PREFIX
-from ..exceptions import EnvelopeError, PayloadError
+from ..exceptions import EnvelopeError, PayloadError, UpcastError
 from . import DEFAULT_TIMEOUT, SeenStore, consume_envelope
 from ._deadline import call_within
 
@@ -44,7 +45,7 @@ DEFAULT_TASK_NAME: Final = "commerce_events.consume"
 """
 
 
-POISON: Final = (EnvelopeError, PayloadError)
+POISON: Final = (EnvelopeError, PayloadError, UpcastError)
 """Failures of a task that retrying cannot fix: its envelope is unreadable.
 """
 
@@ -126,6 +127,7 @@ def make_celery_task(
     seen: SeenStore | None = None,
     sender: Any = None,
     type_prefix: str = DEFAULT_TYPE_PREFIX,
+    reads: Reads | None = None,
     **task_options: Any,
 ) -> Any:
     """Register the task that emits received envelopes on the worker's bus.
@@ -141,6 +143,8 @@ def make_celery_task(
             :class:`~commerce_events.forwarding.SeenIds`).
         sender: The sender the worker's subscribers see.
         type_prefix: The prefix the envelopes' ``type`` must have.
+        reads: Older versions read as the class they are upcast to
+            (``{OrderPlaced: {1, 2}}``); checked now, not per task.
         task_options: Passed to ``app.task``. The defaults: ``acks_late`` and
             ``reject_on_worker_lost`` (a worker that dies mid-task leaves it
             to another), retries of every failure but the poison ones
@@ -156,6 +160,7 @@ def make_celery_task(
        ``reject_on_worker_lost`` and retries with backoff by default; poison
        messages are never retried.
     """
+    reading(reads)  # a wrong declaration fails here, not in every task
     task_options.setdefault("acks_late", True)
     # acks_late alone acknowledges the task of a worker killed mid-task.
     task_options.setdefault("reject_on_worker_lost", True)
@@ -170,7 +175,7 @@ def make_celery_task(
 
     def consume(envelope: Mapping[str, Any]) -> str | None:
         payload = consume_envelope(
-            envelope, seen=seen, sender=sender, type_prefix=type_prefix
+            envelope, seen=seen, sender=sender, type_prefix=type_prefix, reads=reads
         )
         return None if payload is None else str(envelope["id"])
 
