@@ -49,6 +49,7 @@ from commerce_events.exceptions import (
     SerializationError,
 )
 from commerce_events.serialization import register_identity, to_dict
+from commerce_events.schema import json_schema
 from commerce_events.testing.strategies import DomainStandIn, payloads
 
 BUILT_IN = tuple(
@@ -175,6 +176,7 @@ class TestToCloudEvent:
             "subject",
             "time",
             "datacontenttype",
+            "dataschema",
             "data",
         } == set(result)
         assert SPECVERSION == result["specversion"]
@@ -182,6 +184,7 @@ class TestToCloudEvent:
         assert "commerce_events.order_placed.v1" == result["type"]
         assert "42" == result["subject"]
         assert CONTENT_TYPE == result["datacontenttype"]
+        assert json_schema(OrderPlaced)["$id"] == result["dataschema"]
         assert {"order": 42, "user": 7} == result["data"]
         assert result["time"].endswith("Z")
         uuid.UUID(result["id"])
