@@ -63,14 +63,14 @@ def upcaster(
     if old.name != new.name:
         raise UpcastError(
             old.name,
-            f"{to.__qualname__} is an event of {new.name!r}: an upcaster turns "
+            f"{_shown(to)} is an event of {new.name!r}: an upcaster turns "
             f"a version of an event into a newer version of the same event",
         )
     if new.version <= old.version:
         raise UpcastError(
             old.name,
-            f"{to.__qualname__} (version {new.version}) is not newer than "
-            f"{source.__qualname__} (version {old.version}): upcasters go up",
+            f"{_shown(to)} (version {new.version}) is not newer than "
+            f"{_shown(source)} (version {old.version}): upcasters go up",
         )
 
     def register(function: Callable[[Old], New]) -> Callable[[Old], New]:
@@ -79,14 +79,19 @@ def upcaster(
             if taken is not None:
                 raise UpcastError(
                     old.name,
-                    f"{source.__qualname__} (version {old.version}) already has "
-                    f"an upcaster, to {taken[0].__qualname__}: one way up per "
+                    f"{_shown(source)} (version {old.version}) already has "
+                    f"an upcaster, to {_shown(taken[0])}: one way up per "
                     f"version",
                 )
             _UPCASTERS[source] = (to, function)
         return function
 
     return register
+
+
+def _shown(named: Any) -> str:
+    """A class or function by name: ``Placed``, not ``test.<locals>.Placed``."""
+    return str(getattr(named, "__qualname__", named)).rsplit(">.", 1)[-1]
 
 
 def _path(source: PayloadSpec, target: PayloadSpec) -> bool:
@@ -124,8 +129,8 @@ def upcast(payload: Any, to: type[New], /) -> New:
         if type(result) is not made:
             raise UpcastError(
                 source.name,
-                f"the upcaster {getattr(function, '__qualname__', function)!r} "
-                f"returned {type(result).__qualname__}, not {made.__qualname__}",
+                f"the upcaster {_shown(function)!r} "
+                f"returned {_shown(type(result))}, not {_shown(made)}",
             )
         current = result
     return current  # type: ignore[no-any-return]
@@ -134,10 +139,10 @@ def upcast(payload: Any, to: type[New], /) -> New:
 def _no_path(source: PayloadSpec, target: PayloadSpec) -> str:
     return (
         f"no upcaster leads from version {source.version} "
-        f"({source.payload_type.__qualname__}) to version {target.version} "
-        f"({target.payload_type.__qualname__}); register one with "
-        f"@upcaster({source.payload_type.__qualname__}, "
-        f"to={target.payload_type.__qualname__})"
+        f"({_shown(source.payload_type)}) to version {target.version} "
+        f"({_shown(target.payload_type)}); register one with "
+        f"@upcaster({_shown(source.payload_type)}, "
+        f"to={_shown(target.payload_type)})"
     )
 
 
@@ -179,7 +184,7 @@ class Reading:
             f"version{'s' if len(known) > 1 else ''} {listed}"
         )
         if found is None and known and version < max(known):
-            newest = registered[max(known)].payload_type.__qualname__
+            newest = _shown(registered[max(known)].payload_type)
             why += (
                 f"; to read version {version}, register its payload class, an "
                 f"upcaster, and pass reads={{{newest}: {{{version}, {max(known)}}}}}"
@@ -209,8 +214,8 @@ def reading(reads: Reads | None) -> Reading:
             raise UpcastError(
                 target.name,
                 f"reads= names two classes of it "
-                f"({targets[target.name][0].payload_type.__qualname__} and "
-                f"{payload_type.__qualname__}): envelopes of one event are read "
+                f"({_shown(targets[target.name][0].payload_type)} and "
+                f"{_shown(payload_type)}): envelopes of one event are read "
                 f"as one class",
             )
         registered = versions(target.name)
