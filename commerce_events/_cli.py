@@ -13,7 +13,7 @@ from typing import Any, NoReturn, TextIO
 
 from . import _catalogue  # noqa: F401 - registers the built-in events
 from ._payload import FieldSpec, PayloadSpec
-from ._registry import GROUPS, catalogue, namespace, spec_for
+from ._registry import GROUPS, catalogue, namespace, versions
 from .exceptions import SerializationError, UnknownEventError
 
 __all__ = ["main"]
@@ -40,6 +40,8 @@ def format_catalogue(specs: Sequence[PayloadSpec]) -> str:
             heading = f"{group} events"
             lines += [heading.upper(), "=" * len(heading), ""]
         title = spec.name
+        if spec.version != 1:
+            title += f" v{spec.version}"
         if spec.aliases:
             title += f" (alias: {', '.join(spec.aliases)})"
         summary = spec.doc.splitlines()[0] if spec.doc else ""
@@ -105,6 +107,7 @@ def catalogue_as_json(specs: Sequence[PayloadSpec]) -> list[dict[str, object]]:
     return [
         {
             "name": spec.name,
+            "version": spec.version,
             "group": spec.group,
             "aliases": list(spec.aliases),
             "payload_type": _dotted(spec.payload_type),
@@ -288,7 +291,7 @@ def _add_schema_parser(commands: Any) -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="NAME",
-        help="only this event (repeat for several)",
+        help="only this event, every version of it (repeat for several)",
     )
     parser.add_argument(
         "-o",
@@ -327,7 +330,9 @@ def _main_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .schema import catalogue_schema, json_schema
 
     specs = (
-        tuple(spec_for(name) for name in args.events) if args.events else catalogue()
+        tuple(spec for name in args.events for spec in versions(name).values())
+        if args.events
+        else catalogue()
     )
     exported: list[type[Any]] = []
     for spec in specs:

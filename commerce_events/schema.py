@@ -928,10 +928,14 @@ def _compare_bounds(
         ("maxItems", False),
     ):
         before, after = old.get(keyword), new.get(keyword)
-        if after is None:
-            continue
-        if before is None or (after > before if is_min else after < before):
+        if after is not None and (
+            before is None or (after > before if is_min else after < before)
+        ):
             narrowed(f"{keyword} now {after}")
+        elif before is not None and (
+            after is None or (after < before if is_min else after > before)
+        ):
+            widened(f"{keyword} {before} relaxed")
 
 
 def _show_bound(bound: tuple[float, bool], *, lower: bool) -> str:

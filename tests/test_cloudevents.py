@@ -48,8 +48,8 @@ from commerce_events.exceptions import (
     PayloadError,
     SerializationError,
 )
-from commerce_events.serialization import register_identity, to_dict
 from commerce_events.schema import json_schema
+from commerce_events.serialization import register_identity, to_dict
 from commerce_events.testing.strategies import DomainStandIn, payloads
 
 BUILT_IN = tuple(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import keyword
 import os
 import subprocess
 import sys
@@ -303,7 +304,8 @@ class TestFromCloudEvent:
             "version 2 of 'test_upcasting_other' is not read here (this process "
             "reads version 1)"
         ) in error.value.fields["type"]
-        assert "version 7" in str(pytest.raises(EnvelopeError, from_cloudevent, older))
+        with pytest.raises(EnvelopeError, match="version 7 of 'test_upcasting_other'"):
+            from_cloudevent(older)
 
     def test_older_version_not_registered(self):
         """An older version than this process's: the error suggests reads=."""
@@ -384,7 +386,10 @@ def definitions(draw: st.DrawFn) -> dict[str, str]:
     names = draw(
         st.lists(
             st.from_regex(r"[a-z]{1,8}", fullmatch=True).filter(
-                lambda n: n not in {"sender", "self"}
+                lambda n: (
+                    n not in {"sender", "self", "added", "two", "three"}
+                    and not keyword.iskeyword(n)
+                )
             ),
             min_size=1,
             max_size=5,
@@ -441,7 +446,7 @@ def test_every_built_in_event_read_as_next_version():
     """
     script = Path(__file__).with_name("upcasting_built_ins.py")
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
-    result = subprocess.run(  # noqa: S603 - this interpreter, our script
+    result = subprocess.run(
         [sys.executable, str(script)],
         capture_output=True,
         text=True,
