@@ -133,7 +133,7 @@ def upcast(payload: Any, to: type[New], /) -> New:
                 f"returned {_shown(type(result))}, not {_shown(made)}",
             )
         current = result
-    return current  # type: ignore[no-any-return]
+    return current
 
 
 def _no_path(source: PayloadSpec, target: PayloadSpec) -> str:
