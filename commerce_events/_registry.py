@@ -237,8 +237,9 @@ def event(
             if version in registered:
                 exc = DuplicateEventError(name, registered[version].payload_type)
                 exc.add_note(
-                    f"a new contract of {name!r} is a new version: "
-                    f"@event({name!r}, version={max(registered) + 1})"
+                    f"a new contract of {name!r} is a new version, "
+                    f"@event({name!r}, version={max(registered) + 1}); another "
+                    f"event needs another name"
                 )
                 raise exc
             for candidate in names:

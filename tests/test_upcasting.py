@@ -121,8 +121,9 @@ class TestVersions:
 
         assert "already registered by tests.test_upcasting.PlacedV2" in str(error.value)
         assert [
-            "a new contract of 'test_upcasting_placed' is a new version: "
-            "@event('test_upcasting_placed', version=4)"
+            "a new contract of 'test_upcasting_placed' is a new version, "
+            "@event('test_upcasting_placed', version=4); another event needs "
+            "another name"
         ] == error.value.__notes__
 
     def test_alias_of_another_event(self):
