@@ -104,6 +104,9 @@ namespace: Final[EventNamespace] = EventNamespace()
 def signal(name_or_type: str | type[Any]) -> EventSignal:
     """Return an event's signal, by name, alias or payload class.
 
+    A name or alias stands for the event's latest version; a payload class for
+    its own.
+
     Raises:
         UnknownEventError: No event has that name.
         NotAPayloadError: The class is not a registered payload class.
@@ -116,7 +119,8 @@ def signal(name_or_type: str | type[Any]) -> EventSignal:
 def spec_for(event: str | type[Any], /, *, use: str | None = None) -> PayloadSpec:
     """The spec of a registered event, by name, alias or payload class.
 
-    The one lookup every module above the registry uses.
+    The one lookup every module above the registry uses. A name or alias
+    stands for the event's latest version (see :func:`versions` for all).
 
     Args:
         event: The event's name or alias, or its payload class.
