@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal
 import annotated_types as at
 import attrs
 import pytest
-from hypothesis import given, reject, settings
+from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 from commerce_events import (
@@ -1025,14 +1025,19 @@ def compatible_mutations(draw: st.DrawFn, before: Definition) -> tuple[str, Defi
     return what, after
 
 
-def evolve(before: Definition, after: Definition) -> tuple[Any, Any, Any]:
+def evolve(
+    before: Definition, after: Definition, forget: Callable[[str], None]
+) -> tuple[Any, Any, Any]:
     """Saved export of *before*; current exports: *after* unversioned, versioned."""
     number = next(_evolved)
     name = f"test_schema_evolved_{number}"
     saved = catalogue_schema([define(name, before)])
     # The changed class is registered under a name of its own (a name's version
     # is registered once per process), then exported under the saved name.
-    changed = json_schema(define(f"test_schema_evolved_{number}_after", after))
+    changed = json_schema(define(f"{name}_after", after))
+    # The exports are data: the classes are no longer needed.
+    forget(name)
+    forget(f"{name}_after")
     changed["x-commerce-events"]["event"] = name
     unversioned = copy.deepcopy(saved)
     unversioned["$defs"][name] = changed
@@ -1052,12 +1057,18 @@ def check_status(tmp_path: Any, saved: Any, current: Any) -> tuple[int, str]:
 
 
 class TestEvolutionProperties:
-    @settings(max_examples=max(10, settings.default.max_examples // 2), deadline=None)
+    @settings(
+        max_examples=max(10, settings.default.max_examples // 2),
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture],
+    )
     @given(data=st.data(), before=definitions)
-    def test_unversioned_breaking_change_caught(self, tmp_path_factory, data, before):
+    def test_unversioned_breaking_change_caught(
+        self, tmp_path_factory, forget_event, data, before
+    ):
         """Every breaking change fails the check, unless it is a new version."""
         what, after = data.draw(breaking_mutations(before), label="mutation")
-        saved, unversioned, versioned = evolve(before, after)
+        saved, unversioned, versioned = evolve(before, after, forget_event)
         tmp_path = tmp_path_factory.mktemp("evolution")
 
         status, out = check_status(tmp_path, saved, unversioned)
@@ -1065,11 +1076,15 @@ class TestEvolutionProperties:
         assert "need a new version" in out
         assert 0 == check_status(tmp_path, saved, versioned)[0]
 
-    @settings(max_examples=max(10, settings.default.max_examples // 2), deadline=None)
+    @settings(
+        max_examples=max(10, settings.default.max_examples // 2),
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture],
+    )
     @given(data=st.data(), before=definitions)
-    def test_compatible_change_not_flagged(self, data, before):
+    def test_compatible_change_not_flagged(self, forget_event, data, before):
         what, after = data.draw(compatible_mutations(before), label="mutation")
-        saved, unversioned, _ = evolve(before, after)
+        saved, unversioned, _ = evolve(before, after, forget_event)
 
         changes = compare_schemas(saved, unversioned)
 

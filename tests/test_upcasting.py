@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from commerce_events import (
+    catalogue,
     emit,
     event,
     field,
@@ -400,43 +401,69 @@ def definitions(draw: st.DrawFn) -> dict[str, str]:
     return {n: draw(st.sampled_from(sorted(_TYPES))) for n in names}
 
 
+_GENERATED = settings(
+    deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
 class TestProperties:
-    @settings(max_examples=25, deadline=None)
+    @settings(_GENERATED, max_examples=25)
     @given(fields=definitions(), data=st.data())
-    def test_custom_event_read_as_next_version(self, fields, data):
+    def test_custom_event_read_as_next_version(self, forget_event, fields, data):
         """An envelope of version N, read by a consumer of N+1, is the upcast payload."""
         name = f"test_upcasting_generated_{next(_names)}"
-        start = data.draw(st.integers(1, 3), label="N")
-        old = define(name, start, fields, "old")
-        new = define(name, start + 1, {**fields, "added": "str"}, "new")
+        try:
+            start = data.draw(st.integers(1, 3), label="N")
+            old = define(name, start, fields, "old")
+            new = define(name, start + 1, {**fields, "added": "str"}, "new")
 
-        @upcaster(old, to=new)
-        def add(payload: Any) -> Any:
-            return new(**{f: getattr(payload, f) for f in fields}, added="upcast")
+            @upcaster(old, to=new)
+            def add(payload: Any) -> Any:
+                return new(**{f: getattr(payload, f) for f in fields}, added="upcast")
 
-        payload = data.draw(payloads(old), label="payload")
-        read = from_cloudevent(envelope_of(payload), reads={new: {start}})
+            payload = data.draw(payloads(old), label="payload")
+            read = from_cloudevent(envelope_of(payload), reads={new: {start}})
 
-        assert upcast(payload, new) == read
-        assert "upcast" == read.added
+            assert upcast(payload, new) == read
+            assert "upcast" == read.added
+        finally:
+            forget_event(name)
 
-    @settings(max_examples=10, deadline=None)
+    @settings(_GENERATED, max_examples=10)
     @given(fields=definitions(), data=st.data())
-    def test_chains_compose(self, fields, data):
+    def test_chains_compose(self, forget_event, fields, data):
         """Version 1 read as version 3 equals the two upcasters applied in turn."""
         name = f"test_upcasting_chain_{next(_names)}"
-        v1 = define(name, 1, fields, "1")
-        v2 = define(name, 2, {**fields, "two": "int"}, "2")
-        v3 = define(name, 3, {**fields, "two": "int", "three": "bool"}, "3")
-        upcaster(v1, to=v2)(lambda p: v2(**{f: getattr(p, f) for f in fields}, two=2))
-        upcaster(v2, to=v3)(
-            lambda p: v3(**{f: getattr(p, f) for f in (*fields, "two")}, three=True)
-        )
+        try:
+            v1 = define(name, 1, fields, "1")
+            v2 = define(name, 2, {**fields, "two": "int"}, "2")
+            v3 = define(name, 3, {**fields, "two": "int", "three": "bool"}, "3")
+            upcaster(v1, to=v2)(
+                lambda p: v2(**{f: getattr(p, f) for f in fields}, two=2)
+            )
+            upcaster(v2, to=v3)(
+                lambda p: v3(**{f: getattr(p, f) for f in (*fields, "two")}, three=True)
+            )
 
-        payload = data.draw(payloads(v1))
-        read = from_cloudevent(envelope_of(payload), reads={v3: {1, 2}})
+            payload = data.draw(payloads(v1))
+            read = from_cloudevent(envelope_of(payload), reads={v3: {1, 2}})
 
-        assert v3(**{f: getattr(payload, f) for f in fields}, two=2, three=True) == read
+            assert (
+                v3(**{f: getattr(payload, f) for f in fields}, two=2, three=True)
+                == read
+            )
+        finally:
+            forget_event(name)
+
+    def test_forgotten(self, forget_event):
+        """The generated events leave nothing registered behind."""
+        assert not [
+            spec.name
+            for spec in catalogue()
+            if spec.name.startswith(
+                ("test_upcasting_generated", "test_upcasting_chain")
+            )
+        ]
 
 
 def test_every_built_in_event_read_as_next_version():
