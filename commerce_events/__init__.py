@@ -34,6 +34,7 @@ from ._subscribe import (
     unsubscribe_all,
 )
 from ._subscriptions import ANY
+from ._upcasting import upcast, upcaster
 
 if TYPE_CHECKING:
     from .forwarding import forward
@@ -80,6 +81,8 @@ __all__ = [
     "subscribed",
     "unsubscribe",
     "unsubscribe_all",
+    "upcast",
+    "upcaster",
     "validators",
 ]
 __all__ += _catalogue.__all__

@@ -13,7 +13,7 @@ from typing import Any, NoReturn, TextIO
 
 from . import _catalogue  # noqa: F401 - registers the built-in events
 from ._payload import FieldSpec, PayloadSpec
-from ._registry import GROUPS, catalogue, namespace, spec_for
+from ._registry import GROUPS, catalogue, namespace, versions
 from .exceptions import SerializationError, UnknownEventError
 
 __all__ = ["main"]
@@ -40,6 +40,8 @@ def format_catalogue(specs: Sequence[PayloadSpec]) -> str:
             heading = f"{group} events"
             lines += [heading.upper(), "=" * len(heading), ""]
         title = spec.name
+        if spec.version != 1:
+            title += f" v{spec.version}"
         if spec.aliases:
             title += f" (alias: {', '.join(spec.aliases)})"
         summary = spec.doc.splitlines()[0] if spec.doc else ""
@@ -105,6 +107,7 @@ def catalogue_as_json(specs: Sequence[PayloadSpec]) -> list[dict[str, object]]:
     return [
         {
             "name": spec.name,
+            "version": spec.version,
             "group": spec.group,
             "aliases": list(spec.aliases),
             "payload_type": _dotted(spec.payload_type),
@@ -152,12 +155,20 @@ def _check_group(parser: argparse.ArgumentParser, group: str) -> None:
 def _check_schema_options(
     parser: argparse.ArgumentParser, args: argparse.Namespace
 ) -> None:
-    if args.output is not None and args.check is not None:
-        _fail(
-            parser,
-            "-o/--output cannot be used with --check (--check writes no export: "
-            "it compares the current catalogue with a saved one)",
-        )
+    for given, option in ((args.output, "-o/--output"), (args.out, "--out")):
+        if given is not None and args.check is not None:
+            _fail(
+                parser,
+                f"{option} cannot be used with --check (--check writes no "
+                f"export: it compares the current catalogue with a saved one)",
+            )
+    if args.base_uri is not None:
+        from ._schema_ids import set_schema_base_uri
+
+        try:
+            set_schema_base_uri(args.base_uri)
+        except ValueError as exc:
+            _fail(parser, f"--base-uri: {exc}")
     for name in args.events:
         try:
             namespace[name]
@@ -280,7 +291,7 @@ def _add_schema_parser(commands: Any) -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="NAME",
-        help="only this event (repeat for several)",
+        help="only this event, every version of it (repeat for several)",
     )
     parser.add_argument(
         "-o",
@@ -292,7 +303,19 @@ def _add_schema_parser(commands: Any) -> argparse.ArgumentParser:
         "--check",
         metavar="SAVED",
         help="compare with the export saved in SAVED; exit status 1 on breaking "
-        "changes",
+        "changes to a saved version (a new version beside it is fine)",
+    )
+    parser.add_argument(
+        "--out",
+        metavar="DIR",
+        help="write one schema file per event version (DIR/<event>/v<N>.json) "
+        "and DIR/index.json, ready to serve at the base URI",
+    )
+    parser.add_argument(
+        "--base-uri",
+        metavar="URI",
+        help="the base of the schemas' $id (and of envelopes' dataschema), "
+        "where DIR is served: https://schemas.myshop.example/events/",
     )
     return parser
 
@@ -307,7 +330,9 @@ def _main_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .schema import catalogue_schema, json_schema
 
     specs = (
-        tuple(spec_for(name) for name in args.events) if args.events else catalogue()
+        tuple(spec for name in args.events for spec in versions(name).values())
+        if args.events
+        else catalogue()
     )
     exported: list[type[Any]] = []
     for spec in specs:
@@ -320,6 +345,13 @@ def _main_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     current = catalogue_schema(exported)
     if args.check is not None:
         return _check(args.check, current, out, err)
+    if args.out is not None:
+        from .schema import write_schemas
+
+        written = write_schemas(args.out, exported)
+        err.write(f"wrote {len(written) - 1} schemas and {written[-1]}\n")
+        if args.output is None:
+            return 0
     text = json.dumps(current, indent=2, ensure_ascii=False) + "\n"
     if args.output is not None:
         with open(args.output, "w", encoding="utf-8") as file:
@@ -332,7 +364,7 @@ def _main_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _check(
     saved_path: str, current: Mapping[str, Any], out: TextIO, err: TextIO
 ) -> int:
-    from .schema import compare_schemas
+    from .schema import compare_schemas, needs_new_version
 
     try:
         with open(saved_path, encoding="utf-8") as file:
@@ -343,6 +375,13 @@ def _check(
         return 2
     for change in changes:
         out.write(f"{change}\n")
+    for event, version in needs_new_version(changes).items():
+        out.write(
+            f"{event}: breaking changes to version {version} need a new version: "
+            f"keep version {version}'s payload class as it was and register the "
+            f"new contract beside it, @event({event!r}, version=N), with an "
+            f"@upcaster from version {version}\n"
+        )
     breaking = sum(change.breaking for change in changes)
     if breaking:
         noun = "change" if breaking == 1 else "changes"

@@ -159,7 +159,8 @@ class PayloadSpec:
             ``"customer"``, ``"basket"``, ``"checkout"``, ``"order"``,
             ``"review"``, or a custom one; ``"custom"`` by default).
         version: The version of the event's contract, in its envelope type
-            (``commerce_events.order_placed.v1``) and schema; always 1 so far.
+            (``io.commerce-events.order_placed.v2``) and schema: 1 unless
+            ``@event(..., version=N)`` says otherwise.
     """
 
     name: str
@@ -183,7 +184,11 @@ def spec_of(cls: type[Any]) -> PayloadSpec | None:
 
 
 def build_payload_class(
-    cls: type[T], name: str, aliases: tuple[str, ...], group: str = "custom"
+    cls: type[T],
+    name: str,
+    aliases: tuple[str, ...],
+    group: str = "custom",
+    version: int = 1,
 ) -> tuple[type[T], PayloadSpec]:
     """Make *cls* a validating payload class.
 
@@ -237,6 +242,7 @@ def build_payload_class(
         doc=inspect.cleandoc(built.__doc__ or ""),
         fields=tuple(_field_spec(a, checks[a.name]) for a in attrs.fields(built)),
         group=group,
+        version=version,
     )
     setattr(built, _SPEC_ATTR, spec)
     _install(built, spec)

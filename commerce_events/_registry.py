@@ -40,12 +40,17 @@ __all__ = [
     "payload_spec",
     "signal",
     "spec_for",
+    "versions",
 ]
 
 T = TypeVar("T")
 
 _lock = threading.Lock()
 _registration_callbacks: list[Callable[[type[Any]], None]] = []
+# name -> version -> signal: every registered version of each event. The
+# namespace maps a name (and its aliases) to the latest version's signal.
+_VERSIONS: dict[str, dict[int, EventSignal]] = {}
+_MAX_VERSION: Final = 999_999_999  # what an envelope's type can carry
 
 
 def on_registration(callback: Callable[[type[Any]], None]) -> None:
@@ -99,6 +104,9 @@ namespace: Final[EventNamespace] = EventNamespace()
 def signal(name_or_type: str | type[Any]) -> EventSignal:
     """Return an event's signal, by name, alias or payload class.
 
+    A name or alias stands for the event's latest version; a payload class for
+    its own.
+
     Raises:
         UnknownEventError: No event has that name.
         NotAPayloadError: The class is not a registered payload class.
@@ -111,7 +119,8 @@ def signal(name_or_type: str | type[Any]) -> EventSignal:
 def spec_for(event: str | type[Any], /, *, use: str | None = None) -> PayloadSpec:
     """The spec of a registered event, by name, alias or payload class.
 
-    The one lookup every module above the registry uses.
+    The one lookup every module above the registry uses. A name or alias
+    stands for the event's latest version (see :func:`versions` for all).
 
     Args:
         event: The event's name or alias, or its payload class.
@@ -128,6 +137,20 @@ def spec_for(event: str | type[Any], /, *, use: str | None = None) -> PayloadSpe
         if use is not None:
             exc.add_note(use)
         raise
+
+
+def versions(name: str, /) -> dict[int, PayloadSpec]:
+    """Every registered version of an event: version -> spec, oldest first.
+
+    Args:
+        name: The event's name or alias.
+
+    Raises:
+        UnknownEventError: No event has that name.
+    """
+    with _lock:
+        found = _VERSIONS.get(namespace[name].name, {})
+        return {v: found[v].spec for v in sorted(found)}
 
 
 def payload_spec(payload: object, /, *, use: str | None = None) -> PayloadSpec:
@@ -157,6 +180,7 @@ def event(
     aliases: Iterable[str] = (),
     on_error: OnError | None = None,
     group: str = "custom",
+    version: int = 1,
 ) -> Callable[[type[T]], type[T]]:
     """Make a class an event payload and register its signal as *name*.
 
@@ -172,9 +196,14 @@ def event(
         on_error: The event's default failure policy.
         group: Where the event belongs in the catalogue: one of
             :data:`GROUPS` or a name of your own.
+        version: The version of the event's contract (1, 2, ...), in its
+            envelopes' ``type`` and its schema. Versions of one name are
+            registered side by side, each with its payload class and its own
+            subscribers; the name (and aliases) alone stands for the latest
+            version. See :doc:`/evolving-events`.
 
     Raises:
-        DuplicateEventError: The name or an alias is taken.
+        DuplicateEventError: The name (at this version) or an alias is taken.
         EventDefinitionError: The class cannot be an event as written.
     """
     if isinstance(cast("object", name), type):
@@ -188,6 +217,18 @@ def event(
             },
         )
     check_policy(on_error)
+    if (
+        not isinstance(cast("object", version), int)
+        or isinstance(cast("object", version), bool)
+        or not 1 <= version <= _MAX_VERSION
+    ):
+        raise EventDefinitionError(
+            str(name),
+            {
+                "<version>": f"expected an integer from 1 to {_MAX_VERSION}, got "
+                f"{version!r}"
+            },
+        )
     names = (name, *aliases)
     for candidate in names:
         problem = name_problem(candidate)
@@ -196,16 +237,30 @@ def event(
 
     def register(cls: type[T]) -> type[T]:
         with _lock:
+            registered = _VERSIONS.get(name, {})
+            if version in registered:
+                exc = DuplicateEventError(name, registered[version].payload_type)
+                exc.add_note(
+                    f"a new contract of {name!r} is a new version, "
+                    f"@event({name!r}, version={max(registered) + 1}); another "
+                    f"event needs another name"
+                )
+                raise exc
             for candidate in names:
                 if candidate in namespace:
                     existing = typing.cast(
                         "EventSignal", dict.get(namespace, candidate)
                     )
-                    raise DuplicateEventError(candidate, existing.payload_type)
-            built, spec = build_payload_class(cls, name, tuple(aliases), group)
+                    # Another version of this event may share its names.
+                    if existing.name != name:
+                        raise DuplicateEventError(candidate, existing.payload_type)
+            built, spec = build_payload_class(cls, name, tuple(aliases), group, version)
             event_signal = EventSignal(spec, on_error)
+            latest = max(registered, default=0)
+            _VERSIONS.setdefault(name, {})[version] = event_signal
             for candidate in names:
-                namespace[candidate] = event_signal
+                if version > latest or candidate not in namespace:
+                    namespace[candidate] = _VERSIONS[name][max(version, latest)]
             ROUTES[built] = event_signal.route
             callbacks = list(_registration_callbacks)
         for callback in callbacks:

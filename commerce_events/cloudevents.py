@@ -11,6 +11,7 @@ for :func:`json.dumps`, a Celery task argument or a Redis stream entry::
         "subject": "100042",                     # the order's identity
         "time": "2026-05-01T10:00:00.123456Z",   # when it was emitted
         "datacontenttype": "application/json",
+        "dataschema": "urn:commerce-events:schema:order_placed/v1.json",
         "data": {"order": "100042", "user": 7},  # to_dict(payload)
     }
 
@@ -21,9 +22,15 @@ namespace) unless you choose your own, for the whole process, with
 ``type_prefix=``. ``source`` is a URI reference (RFC 3986) and ``time`` an RFC
 3339 timestamp, checked when envelopes are written and when they are read.
 ``subject`` is the identity of the event's first required domain object (the
-order of ``order_placed``), when it is a string or an integer. An event emitted
+order of ``order_placed``), when it is a string or an integer. ``dataschema``
+is the ``$id`` of the event version's JSON Schema (see
+:func:`~commerce_events.schema.set_schema_base_uri`). An event emitted
 by a subscriber carries the id of the event that caused it in the
 ``causationid`` extension attribute.
+
+A consumer reads the versions of an event registered in its process; with
+``reads={OrderPlaced: {1, 2}}`` it reads envelopes of version 1 as
+``OrderPlaced`` (version 2) through the upcasters (see :doc:`/evolving-events`).
 
 The official ``cloudevents`` SDK (2.x, extra ``cloudevents``) reads these
 envelopes, and carries them in its protocol bindings: :func:`to_http_binary`
@@ -58,6 +65,8 @@ from ._limits import (
 )
 from ._payload import PayloadSpec
 from ._registry import payload_spec, spec_for
+from ._schema_ids import schema_id
+from ._upcasting import Reading, Reads, reading, upcast
 from .exceptions import EnvelopeError, UnknownEventError
 from .serialization import Unknown, from_dict, to_dict
 
@@ -291,6 +300,7 @@ def to_cloudevent(
         )
     envelope["time"] = _rfc3339(metadata.time)
     envelope["datacontenttype"] = CONTENT_TYPE
+    envelope["dataschema"] = schema_id(spec)
     envelope["data"] = data
     if metadata.cause is not None:
         envelope[CAUSATION_ATTRIBUTE] = str(metadata.cause)
@@ -304,6 +314,14 @@ class _Read:
     spec: PayloadSpec
     data: Mapping[str, Any]
     metadata: EventMetadata
+    upcast_to: PayloadSpec | None = None
+
+    def payload(self, unknown: Unknown) -> Any:
+        """The envelope's payload, upcast to the version the consumer reads."""
+        payload = from_dict(self.spec.payload_type, self.data, unknown=unknown)
+        if self.upcast_to is None:
+            return payload
+        return upcast(payload, self.upcast_to.payload_type)
 
 
 def _parse(envelope: object) -> Mapping[str, Any]:
@@ -335,7 +353,10 @@ def _string(envelope: Mapping[str, Any], name: str, problems: dict[str, str]) ->
 
 
 def _read(
-    envelope: object, type_prefix: str | None, expected: type[Any] | None = None
+    envelope: object,
+    type_prefix: str | None,
+    expected: type[Any] | None = None,
+    reads: Reading | None = None,
 ) -> _Read:
     """Check an envelope's attributes and find its event (not its data)."""
     type_prefix = _check_prefix(type_prefix)
@@ -354,9 +375,15 @@ def _read(
         problems["source"] = problem
     kind = _string(attributes, "type", problems)
     spec: PayloadSpec | None = None
+    upcast_to: PayloadSpec | None = None
     if kind:
-        spec = _event_of(kind, type_prefix, problems)
-    if spec is not None and expected is not None and spec.payload_type is not expected:
+        spec, upcast_to = _event_of(kind, type_prefix, problems, reads)
+    read_as = upcast_to or spec
+    if (
+        read_as is not None
+        and expected is not None
+        and read_as.payload_type is not expected
+    ):
         problems["type"] = (
             f"expected an envelope of {expected.__qualname__}, got {kind!r}"
         )
@@ -392,12 +419,13 @@ def _read(
         # UUID, so that duplicates still share an id.
         identity = uuid.uuid5(uuid.NAMESPACE_URL, f"cloudevents:{source}#{event_id}")
     metadata = EventMetadata(identity, time, spec.name, cause)
-    return _Read(spec, data, metadata)
+    return _Read(spec, data, metadata, upcast_to)
 
 
 def _event_of(
-    kind: str, type_prefix: str, problems: dict[str, str]
-) -> PayloadSpec | None:
+    kind: str, type_prefix: str, problems: dict[str, str], reads: Reading | None
+) -> tuple[PayloadSpec | None, PayloadSpec | None]:
+    """The envelope's event version, and the version it is upcast to (or None)."""
     # Bounded before anything else: the name's length (so the "did you mean"
     # search stays cheap) and the version's digits (int() of 5000 digits
     # raises).
@@ -409,25 +437,23 @@ def _event_of(
         problems["type"] = (
             f"{shown(kind)}: event names are at most {MAX_EVENT_NAME_LENGTH} characters"
         )
-        return None
+        return None, None
     if match is None:
         problems["type"] = (
             f"expected {type_prefix}.<event name>.v<version>, got {shown(kind)}"
         )
-        return None
+        return None, None
     try:
-        spec = spec_for(match["name"])
+        name = spec_for(match["name"]).name
     except UnknownEventError as exc:
         problems["type"] = f"{kind!r}: {exc}"
-        return None
-    version = int(match["version"])
-    if version != spec.version:
-        problems["type"] = (
-            f"{kind!r}: version {version} of {spec.name!r} is not known here "
-            f"(this process has version {spec.version})"
-        )
-        return None
-    return spec
+        return None, None
+    found, upcast_to, why = (reads or reading(None)).resolve(
+        name, int(match["version"])
+    )
+    if found is None:
+        problems["type"] = f"{kind!r}: {why}"
+    return found, upcast_to
 
 
 def _time(attributes: Mapping[str, Any], problems: dict[str, str]) -> dt.datetime:
@@ -500,6 +526,7 @@ def from_cloudevent(
     *,
     type_prefix: str | None = ...,
     unknown: Unknown = ...,
+    reads: Reads | None = ...,
 ) -> P: ...
 @overload
 def from_cloudevent(
@@ -508,6 +535,7 @@ def from_cloudevent(
     *,
     type_prefix: str | None = ...,
     unknown: Unknown = ...,
+    reads: Reads | None = ...,
 ) -> Any: ...
 def from_cloudevent(
     envelope: Mapping[str, Any] | str | bytes,
@@ -516,6 +544,7 @@ def from_cloudevent(
     *,
     type_prefix: str | None = None,
     unknown: Unknown = "ignore",
+    reads: Reads | None = None,
 ) -> Any:
     """Read an envelope back into a typed payload.
 
@@ -533,15 +562,22 @@ def from_cloudevent(
             :func:`get_type_prefix`.
         unknown: What to do with unknown data fields (see
             :data:`~commerce_events.serialization.Unknown`).
+        reads: The versions read as which class: ``{OrderPlaced: {1, 2}}``
+            reads envelopes of versions 1 and 2 as ``OrderPlaced``, version 1
+            through its upcasters. Without it, each registered version is
+            read as its own class.
 
     Raises:
         EnvelopeError: The envelope is malformed, or its ``type`` has another
             prefix, names no registered event (or another than *expected*), or
-            another version of it.
+            a version this process does not read (the error lists those it
+            reads).
         PayloadError: The data is invalid.
+        UpcastError: *reads* asks for a version no upcaster path leads from, or
+            an upcaster returned another class.
     """
-    read = _read(envelope, type_prefix, expected)
-    return from_dict(read.spec.payload_type, read.data, unknown=unknown)
+    read = _read(envelope, type_prefix, expected, reading(reads))
+    return read.payload(unknown)
 
 
 def envelope_metadata(

@@ -37,6 +37,7 @@ __all__ = [
     "UnexpectedAwaitableError",
     "UnknownDomainError",
     "UnknownEventError",
+    "UpcastError",
 ]
 
 
@@ -646,6 +647,32 @@ class UnexpectedAwaitableError(CommerceEventsError, TypeError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.event, self.subscriber))
+
+
+class UpcastError(CommerceEventsError, ValueError):
+    """An upcaster, or a declaration of the versions a consumer reads, is wrong.
+
+    Raised by :func:`~commerce_events.upcaster` (its classes are not two
+    versions of one event, or the older one already has an upcaster), by the
+    consumers given ``reads=`` (a version no upcaster path leads from), and
+    while reading an envelope when an upcaster returns something else than the
+    payload class it was registered for.
+
+    Attributes:
+        event: The name of the event.
+        problem: What is wrong, for humans.
+    """
+
+    event: str
+    problem: str
+
+    def __init__(self, event: str, problem: str) -> None:
+        self.event = event
+        self.problem = problem
+        super().__init__(f"versions of {event!r}: {problem}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.event, self.problem))
 
 
 _CHAIN_SHOWN = 8

@@ -31,6 +31,8 @@ import datetime as dt
 import enum
 import json
 import math
+import os
+import pathlib
 import typing
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -54,17 +56,32 @@ from ._annotations import (
 )
 from ._checks import UnsupportedAnnotationError, compile_check
 from ._domain import Domain
-from ._payload import FieldSpec
+from ._payload import FieldSpec, PayloadSpec
 from ._registry import catalogue, spec_for
+from ._schema_ids import (
+    DEFAULT_SCHEMA_BASE_URI,
+    schema_base_uri,
+    schema_id,
+    schema_path,
+    set_schema_base_uri,
+)
 from ._serialization_hooks import DECIMAL_PATTERN, DEFAULT_IDENTITY_SCHEMA, hooks_for
 from .exceptions import SerializationError
 
 __all__ = [
+    "DEFAULT_SCHEMA_BASE_URI",
     "DIALECT",
+    "INDEX",
     "SchemaChange",
     "catalogue_schema",
     "compare_schemas",
     "json_schema",
+    "needs_new_version",
+    "schema_base_uri",
+    "schema_id",
+    "schema_path",
+    "set_schema_base_uri",
+    "write_schemas",
 ]
 
 DIALECT: Final = "https://json-schema.org/draft/2020-12/schema"
@@ -126,7 +143,11 @@ def json_schema(event: str | type[Any], /) -> dict[str, Any]:
             required.append(fs.name)
     if problems:
         raise SerializationError(spec.name, spec.payload_type, problems)
-    schema: dict[str, Any] = {"title": spec.payload_type.__name__}
+    schema: dict[str, Any] = {
+        "$schema": DIALECT,
+        "$id": schema_id(spec),
+        "title": spec.payload_type.__name__,
+    }
     description = _prose(spec.doc)
     if description:
         schema["description"] = description
@@ -400,13 +421,83 @@ def catalogue_schema(events: Iterable[str | type[Any]] | None = None) -> dict[st
     """Return one JSON Schema document describing every event (or *events*).
 
     Each event's schema (see :func:`json_schema`) is under ``$defs``, keyed by
-    the event's name, sorted, so that an export diffs well.
+    the event's name (``name.vN`` for its versions after the first), sorted, so
+    that an export diffs well.
 
     Raises:
         SerializationError: An event has a field without a JSON form.
     """
     specs = catalogue() if events is None else tuple(spec_for(e) for e in events)
-    return _document({spec.name: json_schema(spec.payload_type) for spec in specs})
+    return _document({_key(spec): json_schema(spec.payload_type) for spec in specs})
+
+
+def _key(spec: PayloadSpec) -> str:
+    # Version 1 keeps the bare name, as in exports saved before versions.
+    return spec.name if spec.version == 1 else f"{spec.name}.v{spec.version}"
+
+
+INDEX: Final = "index.json"
+"""The name of the index :func:`write_schemas` writes beside the schemas."""
+
+
+def write_schemas(
+    directory: str | os.PathLike[str], events: Iterable[type[Any]] | None = None
+) -> list[pathlib.Path]:
+    """Write one JSON Schema file per event version, and an index, under *directory*.
+
+    Each schema goes to its :func:`schema_path` (``order_placed/v1.json``), so
+    that serving *directory* at the base URI (:func:`set_schema_base_uri`)
+    makes every ``$id``, and every envelope's ``dataschema``, fetchable.
+    ``index.json`` lists them: ``{"base": ..., "events": [{"event", "version",
+    "title", "$id", "path"}, ...]}``.
+
+    Args:
+        directory: Created if missing; files already there are overwritten.
+        events: The payload classes; default: the whole catalogue.
+
+    Returns:
+        The files written, the index last.
+
+    Raises:
+        SerializationError: An event has a field without a JSON form.
+    """
+    specs = catalogue() if events is None else tuple(spec_for(e) for e in events)
+    root = pathlib.Path(directory)
+    written: list[pathlib.Path] = []
+    entries: list[dict[str, Any]] = []
+    for spec in sorted(specs, key=lambda s: (s.name, s.version)):
+        schema = json_schema(spec.payload_type)
+        target = root / schema_path(spec)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(_json_text(schema), encoding="utf-8")
+        written.append(target)
+        entries.append(
+            {
+                "event": spec.name,
+                "version": spec.version,
+                "title": schema["title"],
+                "$id": schema["$id"],
+                "path": schema_path(spec),
+            }
+        )
+    index = root / INDEX
+    root.mkdir(parents=True, exist_ok=True)
+    index.write_text(
+        _json_text(
+            {
+                EXTENSION: {"format": FORMAT_VERSION},
+                "base": schema_base_uri(),
+                "events": entries,
+            }
+        ),
+        encoding="utf-8",
+    )
+    written.append(index)
+    return written
+
+
+def _json_text(document: Mapping[str, Any]) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
 def _document(schemas: Mapping[str, Any]) -> dict[str, Any]:
@@ -439,6 +530,8 @@ class SchemaChange:
         breaking: Whether consumers or producers written against the old
             schema may fail.
         message: A sentence for humans.
+        version: The version of the event that changed (None: the event as
+            a whole).
     """
 
     event: str
@@ -446,14 +539,20 @@ class SchemaChange:
     kind: str
     breaking: bool
     message: str
+    version: int | None = None
 
     def __str__(self) -> str:
-        where = f"{self.event}.{self.path}" if self.path else self.event
+        where = self.event
+        if self.version is not None and self.version != 1:
+            where += f" v{self.version}"
+        where = f"{where}.{self.path}" if self.path else where
         flag = "BREAKING" if self.breaking else "compatible"
         return f"{flag}: {where}: {self.message}"
 
 
-_IGNORED = frozenset({"title", "description", "default", "examples", EXTENSION})
+_IGNORED = frozenset(
+    {"title", "description", "default", "examples", EXTENSION, "$schema", "$id"}
+)
 
 
 def compare_schemas(
@@ -482,8 +581,11 @@ def compare_schemas(
             alias_of = next(
                 (
                     other
-                    for other, schema in new_events.items()
-                    if name in _extension(schema).get("aliases", ())
+                    for other, by_version in new_events.items()
+                    if any(
+                        name in _extension(schema).get("aliases", ())
+                        for schema in by_version.values()
+                    )
                 ),
                 None,
             )
@@ -496,11 +598,12 @@ def compare_schemas(
         elif name not in old_events:
             changes.append(SchemaChange(name, "", "event added", False, "event added"))
         else:
-            changes.extend(_compare_event(name, old_events[name], new_events[name]))
+            changes.extend(_compare_versions(name, old_events[name], new_events[name]))
     return changes
 
 
-def _events_of(document: Mapping[str, Any], which: str) -> Mapping[str, Any]:
+def _events_of(document: Mapping[str, Any], which: str) -> dict[str, dict[int, Any]]:
+    """An export's schemas: event name -> version -> schema."""
     events = document.get("$defs") if isinstance(document, Mapping) else None
     if (
         not isinstance(events, Mapping)
@@ -509,7 +612,17 @@ def _events_of(document: Mapping[str, Any], which: str) -> Mapping[str, Any]:
     ):
         msg = f"the {which} document is not a commerce_events schema export"
         raise ValueError(msg)
-    return events
+    found: dict[str, dict[int, Any]] = {}
+    for key, schema in events.items():
+        # Read from the schema itself: exports before versions were keyed by
+        # name alone.
+        name = _extension(schema).get("event", key)
+        version = _extension(schema).get("version", 1)
+        if not isinstance(name, str) or not isinstance(version, int):
+            msg = f"the {which} document has a malformed event {key!r}"
+            raise ValueError(msg)
+        found.setdefault(name, {})[version] = schema
+    return found
 
 
 def _extension(schema: object) -> Mapping[str, Any]:
@@ -517,25 +630,76 @@ def _extension(schema: object) -> Mapping[str, Any]:
     return found if isinstance(found, Mapping) else {}
 
 
-def _compare_event(
-    name: str, old: Mapping[str, Any], new: Mapping[str, Any]
+def _compare_versions(
+    name: str, old: Mapping[int, Any], new: Mapping[int, Any]
 ) -> list[SchemaChange]:
-    old_version = _extension(old).get("version", 1)
-    new_version = _extension(new).get("version", 1)
-    if old_version != new_version:
-        return [
-            SchemaChange(
-                name,
-                "",
-                "version",
-                False,
-                f"version {old_version} -> {new_version}: a new contract (its "
-                f"envelopes have another type)",
-            )
-        ]
+    """Compare each version saved with itself; report versions added, removed."""
     changes: list[SchemaChange] = []
-    _compare(name, old, new, "", changes)
+    replaced: set[int] = set()
+    for version in sorted(old.keys() & new.keys()):
+        found: list[SchemaChange] = []
+        _compare(name, old[version], new[version], "", found)
+        changes.extend(attrs.evolve(c, version=version) for c in found)
+    for version in sorted(new.keys() - old.keys()):
+        older = [v for v in old if v < version]
+        if not older:
+            message = f"version {version} added"
+        elif max(older) in new:
+            message = (
+                f"version {version} added beside version {max(older)}: a new "
+                f"contract (its envelopes have another type); consumers read "
+                f"version {max(older)} as version {version} through an upcaster"
+            )
+        else:
+            replaced.add(max(older))
+            message = (
+                f"version {max(older)} -> {version}: a new contract (its "
+                f"envelopes have another type)"
+            )
+        changes.append(SchemaChange(name, "", "version", False, message, version))
+    for version in sorted(old.keys() - new.keys() - replaced):
+        if any(v > version for v in new):
+            changes.append(
+                SchemaChange(
+                    name,
+                    "",
+                    "version",
+                    False,
+                    f"version {version} no longer registered (version "
+                    f"{max(new)} is the latest)",
+                    version,
+                )
+            )
+        else:
+            changes.append(
+                SchemaChange(
+                    name,
+                    "",
+                    "version removed",
+                    True,
+                    f"version {version} removed, and no newer version registered",
+                    version,
+                )
+            )
     return changes
+
+
+def needs_new_version(changes: Iterable[SchemaChange]) -> dict[str, int]:
+    """The events with breaking changes to a saved version: name -> version.
+
+    Each needs its new contract registered as a new version beside the saved
+    one (which stays as it was), with an upcaster: ``schema --check`` fails
+    until then.
+    """
+    found: dict[str, int] = {}
+    for change in changes:
+        if (
+            change.breaking
+            and change.version is not None
+            and change.kind != "version removed"
+        ):
+            found.setdefault(change.event, change.version)
+    return found
 
 
 def _compare(
@@ -764,10 +928,14 @@ def _compare_bounds(
         ("maxItems", False),
     ):
         before, after = old.get(keyword), new.get(keyword)
-        if after is None:
-            continue
-        if before is None or (after > before if is_min else after < before):
+        if after is not None and (
+            before is None or (after > before if is_min else after < before)
+        ):
             narrowed(f"{keyword} now {after}")
+        elif before is not None and (
+            after is None or (after < before if is_min else after > before)
+        ):
+            widened(f"{keyword} {before} relaxed")
 
 
 def _show_bound(bound: tuple[float, bool], *, lower: bool) -> str:

@@ -120,6 +120,8 @@ _STDLIB = (
     "inspect",
     "json",
     "logging",
+    "os",
+    "pathlib",
     "re",
     "threading",
     "types",
@@ -137,7 +139,7 @@ nitpick_ignore_regex = [
     (r"py:.*", rf"({'|'.join(_THIRD_PARTY + _STDLIB)})(\..*)?"),
     # typing constructs as autodoc spells them in signatures, and type variables
     (r"py:.*", r"(Any|Callable|Literal|Annotated|TypeAlias|Self|TypeVar)"),
-    (r"py:class", r"(commerce_events(\.\w+)*\.)?[PRTF][234]?"),
+    (r"py:class", r"(commerce_events(\.\w+)*\.)?([PRTF][234]?|Old|New)"),
     # third-party and standard types as the annotations name them (aliases
     # imported under TYPE_CHECKING, or names the annotations use bare)
     (r"py:class", r"(redis_module|dt|sa)\..*"),
@@ -159,6 +161,9 @@ nitpick_ignore_regex = [
     # The CloudEvents SDK's and OpenTelemetry's types, named bare by
     # annotations imported under TYPE_CHECKING (optional dependencies).
     (r"py:class", r"(BaseCloudEvent|CloudEvent|TracerProvider)"),
+    # The type of the consumers' reads= (a mapping of classes to versions),
+    # described where each consumer takes it.
+    (r"py:class", r"(commerce_events\._upcasting\.)?Reads"),
 ]
 
 # -- doctest ---------------------------------------------------------------------

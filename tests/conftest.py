@@ -9,7 +9,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import NoReturn
@@ -239,3 +239,31 @@ def postgres_url() -> Iterator[str]:
             process.kill()
             process.wait(timeout=WAIT)
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def _forget_event(name: str) -> None:
+    """Unregister every version of an event (and its upcasters).
+
+    For tests that generate events by the hundred: names are global, and a
+    catalogue that grows with every example slows and skews the tests that
+    draw from it (``any_payload()``).
+    """
+    from commerce_events import _registry, _subscriptions, _upcasting
+
+    with _registry._lock:
+        for found in _registry._VERSIONS.pop(name, {}).values():
+            _subscriptions.ROUTES.pop(found.payload_type, None)
+            _upcasting._UPCASTERS.pop(found.payload_type, None)
+            for alias in found.spec.aliases:
+                dict.pop(_registry.namespace, alias, None)
+        dict.pop(_registry.namespace, name, None)
+
+
+@pytest.fixture
+def forget_event() -> Callable[[str], None]:
+    """``forget_event(name)``: unregister a generated event after its example.
+
+    A function with no state of its own, so that Hypothesis tests may take it
+    (suppress ``HealthCheck.function_scoped_fixture`` there).
+    """
+    return _forget_event

@@ -64,6 +64,7 @@ from commerce_events.exceptions import (
     SerializationError,
 )
 from commerce_events.forwarding import consume_envelope, forward
+from commerce_events.schema import json_schema
 from commerce_events.serialization import register_identity, to_dict
 from commerce_events.testing.strategies import DomainStandIn, payloads
 
@@ -191,6 +192,7 @@ class TestToCloudEvent:
             "subject",
             "time",
             "datacontenttype",
+            "dataschema",
             "data",
         } == set(result)
         assert SPECVERSION == result["specversion"]
@@ -198,6 +200,7 @@ class TestToCloudEvent:
         assert "io.commerce-events.order_placed.v1" == result["type"]
         assert "42" == result["subject"]
         assert CONTENT_TYPE == result["datacontenttype"]
+        assert json_schema(OrderPlaced)["$id"] == result["dataschema"]
         assert {"order": 42, "user": 7} == result["data"]
         assert result["time"].endswith("Z")
         uuid.UUID(result["id"])

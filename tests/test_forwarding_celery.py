@@ -19,9 +19,9 @@ from celery import Celery
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_retry
 
-from commerce_events import OrderPlaced, emit, subscribe
+from commerce_events import OrderPlaced, emit, event, field, subscribe, upcaster
 from commerce_events.cloudevents import to_cloudevent
-from commerce_events.exceptions import ForwardingError, SubscriberError
+from commerce_events.exceptions import ForwardingError, SubscriberError, UpcastError
 from commerce_events.forwarding import forward
 from commerce_events.forwarding.celery import (
     POISON,
@@ -32,6 +32,26 @@ from commerce_events.serialization import register_identity
 
 WAIT = 30.0  # seconds: the bound of every wait for the worker
 TASK = "tests.consume"
+READS_TASK = "tests.consume_reads"
+
+
+@event("test_celery_rated")
+class RatedV1:
+    """A product was rated (version 1: out of 5)."""
+
+    stars: int = field(doc="1 to 5")
+
+
+@event("test_celery_rated", version=2)
+class Rated:
+    """A product was rated (version 2: out of 100)."""
+
+    score: int = field(doc="1 to 100")
+
+
+@upcaster(RatedV1, to=Rated)
+def _to_score(old: RatedV1) -> Rated:
+    return Rated(score=old.stars * 20)
 
 
 class Order:
@@ -67,6 +87,7 @@ def app(redis_url: str) -> Iterator[Celery]:
         broker_connection_retry_on_startup=True,
     )
     make_celery_task(app, TASK)
+    make_celery_task(app, READS_TASK, reads={Rated: {1}})
     # The worker sets the root logger's level (to CRITICAL here): give it back,
     # or every later test that reads logged failures hears nothing.
     root_level = logging.getLogger().level
@@ -131,6 +152,39 @@ class TestWorker:
         assert envelope["id"] == result.get(timeout=WAIT)
         assert ["7", "7", "7"] == calls
         assert [envelope["id"]] * 2 == retries
+
+
+class TestVersions:
+    def test_older_version_read_through_upcaster(self, app):
+        """The worker reads version 1 as version 2, as its reads= says."""
+        got: list[Rated] = []
+        subscribe(Rated, got.append)
+
+        envelope = to_cloudevent(RatedV1(stars=4), source="/s")
+        CeleryForwarder(app, READS_TASK).send(envelope)
+
+        assert envelope["id"] == app.AsyncResult(envelope["id"]).get(timeout=WAIT)
+        assert [Rated(score=80)] == got
+
+    def test_unread_version_is_poison(self, app):
+        """A version the worker does not read fails at once, naming those it reads."""
+        retries.clear()
+        envelope = {
+            **to_cloudevent(Rated(score=1), source="/s"),
+            "type": "io.commerce-events.test_celery_rated.v3",
+        }
+        result = app.send_task(READS_TASK, args=(envelope,))
+        result.get(timeout=WAIT, propagate=False)
+
+        assert "FAILURE" == result.state
+        assert "this process reads versions 1, 2" in str(result.result)
+        assert [] == retries
+
+    def test_wrong_declaration_fails_at_once(self):
+        """reads= is checked when the task is made, not per message."""
+        app = Celery("reads", set_as_current=False)
+        with pytest.raises(UpcastError, match="version 7"):
+            make_celery_task(app, reads={Rated: {7}})
 
 
 class TestBoundedWaits:

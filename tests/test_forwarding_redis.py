@@ -19,10 +19,18 @@ from typing import Any
 import pytest
 import redis
 
-from commerce_events import EventMetadata, OrderPlaced, emit, subscribe
+from commerce_events import (
+    EventMetadata,
+    OrderPlaced,
+    emit,
+    event,
+    field,
+    subscribe,
+    upcaster,
+)
 from commerce_events._cli import main
 from commerce_events.cloudevents import to_cloudevent
-from commerce_events.exceptions import ForwardingError, SubscriberError
+from commerce_events.exceptions import ForwardingError, SubscriberError, UpcastError
 from commerce_events.forwarding import Backoff, forward
 from commerce_events.forwarding._deadline import MAX_BLOCKED
 from commerce_events.forwarding.redis import (
@@ -284,6 +292,60 @@ class TestUnreadable:
         assert 1 == redrive(client, "orders:dead", [first.id])
         assert 2 == client.xlen("orders:dead")
         assert 4 == client.xlen("orders")
+
+
+@event("test_redis_rated")
+class RatedV1:
+    """A product was rated (version 1: out of 5)."""
+
+    stars: int = field(doc="1 to 5")
+
+
+@event("test_redis_rated", version=2)
+class Rated:
+    """A product was rated (version 2: out of 100)."""
+
+    score: int = field(doc="1 to 100")
+
+
+@upcaster(RatedV1, to=Rated)
+def _to_score(old: RatedV1) -> Rated:
+    return Rated(score=old.stars * 20)
+
+
+class TestVersions:
+    def test_older_versions_upcast_unread_dead_lettered(self, client):
+        """reads=: version 1 arrives upcast; version 3 is dead-lettered, with why."""
+        got: list[Rated] = []
+        subscribe(Rated, got.append)
+        forwarder = RedisStreamForwarder(client, "ratings")
+        forwarder.send(to_cloudevent(RatedV1(stars=2), source="/s"))
+        forwarder.send(to_cloudevent(Rated(score=90), source="/s"))
+        forwarder.send(
+            {
+                **to_cloudevent(Rated(score=1), source="/s"),
+                "type": "io.commerce-events.test_redis_rated.v3",
+            }
+        )
+        consumer = RedisStreamConsumer(
+            client, "ratings", "raters", "r1", reads={Rated: {1, 2}}
+        )
+
+        while consumer.run_once():
+            pass
+
+        assert [Rated(score=40), Rated(score=90)] == got
+        [letter] = dead_letters(client, "ratings:dead")
+        assert (
+            "version 3 of 'test_redis_rated' is not read here (this process reads "
+            "versions 1, 2)"
+        ) in letter.reason
+
+    def test_wrong_declaration(self, client):
+        with pytest.raises(UpcastError, match="names two classes"):
+            RedisStreamConsumer(
+                client, "ratings", "raters", "r1", reads={Rated: {2}, RatedV1: {1}}
+            )
 
 
 class TestDelivery:

@@ -344,8 +344,12 @@ class TestCatalog:
         names = {spec.name for spec in specs}
         aliases = {alias for spec in specs for alias in spec.aliases}
 
-        assert len(specs) == len(names)
+        # One entry per version; a name stands for its latest version.
+        assert len(specs) == len({(spec.name, spec.version) for spec in specs})
         assert set(namespace) == names | aliases
+        for spec in specs:
+            latest = max(s.version for s in specs if s.name == spec.name)
+            assert latest == namespace[spec.name].spec.version
         assert set(BUILT_INS) <= names
         assert "points_awarded_test_registry" in names
 

@@ -6,18 +6,21 @@ import copy
 import datetime as dt
 import enum
 import io
+import itertools
 import json
+import keyword
 import math
 import re
 import textwrap
 import uuid
 from collections.abc import Callable, Iterator
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+import annotated_types as at
 import attrs
 import pytest
-from hypothesis import given, reject, settings
+from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 from commerce_events import (
@@ -38,10 +41,15 @@ from commerce_events.domain import Product, User
 from commerce_events.exceptions import NotAPayloadError, UnknownEventError
 from commerce_events.schema import (
     DIALECT,
+    INDEX,
     SchemaChange,
     catalogue_schema,
     compare_schemas,
     json_schema,
+    needs_new_version,
+    schema_base_uri,
+    set_schema_base_uri,
+    write_schemas,
 )
 from commerce_events.serialization import (
     SerializationError,
@@ -726,3 +734,359 @@ class TestCommandLine:
         assert {"type": "integer", "description": "How many"} == json.loads(out)[
             "$defs"
         ]["test_schema_cli_points"]["properties"]["points"]
+
+
+# -- versions, ids, files -------------------------------------------------------------
+
+
+@event("test_schema_priced")
+class PricedV1:
+    """A price was set (version 1)."""
+
+    amount: int = field(doc="In cents")
+
+
+@event("test_schema_priced", version=2)
+class Priced:
+    """A price was set (version 2: with its currency)."""
+
+    amount: int = field(doc="In cents")
+    currency: str = field(doc="ISO 4217")
+
+
+class TestIdentity:
+    def test_dialect_and_id(self):
+        """Each schema is a resource of its own: dialect, and an id per version."""
+        v1, v2 = json_schema(PricedV1), json_schema(Priced)
+
+        assert DIALECT == v1["$schema"] == v2["$schema"]
+        assert "urn:commerce-events:schema:test_schema_priced/v1.json" == v1["$id"]
+        assert "urn:commerce-events:schema:test_schema_priced/v2.json" == v2["$id"]
+
+    def test_base_uri(self, base_uri):
+        """The id follows the configured base URI."""
+        set_schema_base_uri("https://schemas.shop.example/events/")
+
+        assert (
+            "https://schemas.shop.example/events/order_placed/v1.json"
+            == json_schema(OrderPlaced)["$id"]
+        )
+
+    def test_versions_in_the_export(self):
+        """Versions after the first are keyed name.vN; the first keeps the name."""
+        document = catalogue_schema([PricedV1, Priced])
+
+        assert ["test_schema_priced", "test_schema_priced.v2"] == list(
+            document["$defs"]
+        )
+
+    def test_id_changes_are_not_the_contract(self, saved, base_uri):
+        """Serving the schemas elsewhere changes no contract."""
+        set_schema_base_uri("https://elsewhere.example/")
+
+        assert [] == compare_schemas(
+            saved, catalogue_schema([OrderPlaced, ProductSearch, Shipment])
+        )
+
+
+class TestWriteSchemas:
+    def test_files_and_index(self, tmp_path, base_uri):
+        """One file per version at its path under the base, and an index."""
+        set_schema_base_uri("https://schemas.shop.example/events/")
+
+        written = write_schemas(tmp_path, [OrderPlaced, PricedV1, Priced])
+
+        assert [
+            tmp_path / "order_placed" / "v1.json",
+            tmp_path / "test_schema_priced" / "v1.json",
+            tmp_path / "test_schema_priced" / "v2.json",
+            tmp_path / INDEX,
+        ] == written
+        assert json_schema(Priced) == json.loads(written[2].read_text())
+        index = json.loads((tmp_path / INDEX).read_text())
+        assert "https://schemas.shop.example/events/" == index["base"]
+        assert {
+            "event": "test_schema_priced",
+            "version": 2,
+            "title": "Priced",
+            "$id": "https://schemas.shop.example/events/test_schema_priced/v2.json",
+            "path": "test_schema_priced/v2.json",
+        } == index["events"][2]
+        for entry in index["events"]:
+            # Served at the base, each path is its $id.
+            assert index["base"] + entry["path"] == entry["$id"]
+
+    def test_command_line(self, tmp_path, base_uri):
+        """schema --out DIR --base-uri URI writes the files."""
+        status, _, err = run(
+            "--event",
+            "test_schema_priced",
+            "--out",
+            str(tmp_path),
+            "--base-uri",
+            "https://schemas.shop.example/",
+        )
+
+        assert 0 == status
+        assert f"wrote 2 schemas and {tmp_path / INDEX}" in err
+        assert (
+            "https://schemas.shop.example/test_schema_priced/v1.json"
+            == json.loads((tmp_path / "test_schema_priced" / "v1.json").read_text())[
+                "$id"
+            ]
+        )
+
+    def test_bad_base_uri(self, tmp_path, capsys):
+        with pytest.raises(SystemExit) as exit_:
+            run("--out", str(tmp_path), "--base-uri", "schemas/")
+
+        assert 2 == exit_.value.code
+        assert "--base-uri: the schema base URI must be an absolute URI" in (
+            capsys.readouterr().err
+        )
+
+    def test_out_with_check(self, tmp_path, capsys):
+        with pytest.raises(SystemExit):
+            run("--out", str(tmp_path), "--check", str(tmp_path / "x.json"))
+
+        assert "--out cannot be used with --check" in capsys.readouterr().err
+
+
+class TestVersionedChecks:
+    def test_breaking_change_without_version(self, tmp_path):
+        """A breaking change to a saved version fails, and says what to do."""
+        saved = tmp_path / "saved.json"
+        old = catalogue_schema([PricedV1])
+        old["$defs"]["test_schema_priced"]["properties"]["amount"]["type"] = "string"
+        saved.write_text(json.dumps(old))
+
+        status, out, _ = run("--event", "test_schema_priced", "--check", str(saved))
+
+        assert 1 == status
+        assert "BREAKING: test_schema_priced.amount: string no longer accepted" in out
+        assert (
+            "test_schema_priced: breaking changes to version 1 need a new version: "
+            "keep version 1's payload class as it was and register the new "
+            "contract beside it, @event('test_schema_priced', version=N), with an "
+            "@upcaster from version 1"
+        ) in out
+
+    def test_new_version_beside_the_old(self, tmp_path):
+        """A new contract registered as a new version beside the old one passes."""
+        saved = tmp_path / "saved.json"
+        saved.write_text(json.dumps(catalogue_schema([PricedV1])))
+
+        status, out, _ = run("--event", "test_schema_priced", "--check", str(saved))
+
+        assert 0 == status
+        assert (
+            "compatible: test_schema_priced v2: version 2 added beside version 1"
+        ) in out
+        assert "no breaking changes" in out
+
+    def test_version_replaced(self, saved):
+        """Version 1 saved, version 2 only now: a new contract, reported."""
+        new = catalogue_schema([OrderPlaced, ProductSearch, Shipment])
+        v2 = copy.deepcopy(new["$defs"].pop("order_placed"))
+        v2["x-commerce-events"]["version"] = 2
+        new["$defs"]["order_placed.v2"] = v2
+
+        assert [
+            SchemaChange(
+                "order_placed",
+                "",
+                "version",
+                False,
+                "version 1 -> 2: a new contract (its envelopes have another type)",
+                2,
+            )
+        ] == compare_schemas(saved, new)
+
+    def test_version_dropped(self):
+        """Dropping the older of two versions is reported; the latest, breaking."""
+        both = catalogue_schema([PricedV1, Priced])
+        only_v2 = catalogue_schema([Priced])
+        only_v1 = catalogue_schema([PricedV1])
+
+        assert [("version", False)] == [
+            (c.kind, c.breaking) for c in compare_schemas(both, only_v2)
+        ]
+        assert [("version removed", True)] == [
+            (c.kind, c.breaking) for c in compare_schemas(both, only_v1)
+        ]
+        assert {} == needs_new_version(compare_schemas(both, only_v1))
+
+    def test_malformed_event(self, saved):
+        saved["$defs"]["order_placed"]["x-commerce-events"]["version"] = "one"
+        with pytest.raises(ValueError, match="malformed event 'order_placed'"):
+            compare_schemas(saved, saved)
+
+
+@pytest.fixture(name="base_uri")
+def _base_uri() -> Iterator[None]:
+    """Restore the schema base URI after the test."""
+    before = schema_base_uri()
+    yield
+    set_schema_base_uri(before)
+
+
+# -- evolution checks, generated -------------------------------------------------------
+
+# A field's type, from loosest to tightest within each family.
+_FIELD_TYPES: dict[str, tuple[Any, Any]] = {
+    "int": (int, 0),
+    "int>=0": (Annotated[int, at.Ge(0)], 0),
+    "int>=10": (Annotated[int, at.Ge(10)], 10),
+    "str": (str, ""),
+    "str<=5": (Annotated[str, at.MaxLen(5)], ""),
+    "bool": (bool, False),
+}
+_TIGHTER = {"int": "int>=0", "int>=0": "int>=10", "str": "str<=5"}
+_LOOSER = {tight: loose for loose, tight in _TIGHTER.items()}
+_OTHER_FAMILY = {"int": "str", "str": "bool", "bool": "int"}
+_evolved = itertools.count()
+
+Definition = dict[str, tuple[str, bool]]  # field -> (type, required)
+
+
+def define(name: str, definition: Definition, version: int = 1) -> type[Any]:
+    body: dict[str, Any] = {"__annotations__": {}, "__doc__": "Generated."}
+    for fname, (kind, required) in definition.items():
+        tp, default = _FIELD_TYPES[kind]
+        body["__annotations__"][fname] = tp
+        body[fname] = (
+            field(doc=fname) if required else field(doc=fname, default=default)
+        )
+    return event(name, version=version)(type("Generated", (), body))
+
+
+field_names = st.from_regex(r"[a-z]{1,6}", fullmatch=True).filter(
+    lambda n: n not in {"sender", "self"} and not keyword.iskeyword(n)
+)
+definitions = st.dictionaries(
+    field_names,
+    st.tuples(st.sampled_from(sorted(_FIELD_TYPES)), st.booleans()),
+    min_size=1,
+    max_size=5,
+)
+
+
+@st.composite
+def breaking_mutations(draw: st.DrawFn, before: Definition) -> tuple[str, Definition]:
+    """A breaking change to *before*: (what, after)."""
+    after = dict(before)
+    name = draw(st.sampled_from(sorted(before)))
+    kind, required = before[name]
+    options = ["remove", "rename", "add required", "change type"]
+    if not required:
+        options.append("make required")
+    if kind in _TIGHTER:
+        options.append("tighten")
+    what = draw(st.sampled_from(options))
+    if what == "remove":
+        del after[name]
+    elif what == "rename":
+        new_name = draw(field_names.filter(lambda n: n not in before))
+        after = {(new_name if n == name else n): v for n, v in before.items()}
+    elif what == "add required":
+        new_name = draw(field_names.filter(lambda n: n not in before))
+        after[new_name] = (draw(st.sampled_from(sorted(_FIELD_TYPES))), True)
+    elif what == "change type":
+        family = kind.partition("<")[0].partition(">")[0]
+        after[name] = (_OTHER_FAMILY[family], required)
+    elif what == "make required":
+        after[name] = (kind, True)
+    else:
+        after[name] = (_TIGHTER[kind], required)
+    return what, after
+
+
+@st.composite
+def compatible_mutations(draw: st.DrawFn, before: Definition) -> tuple[str, Definition]:
+    """A compatible change to *before*: (what, after)."""
+    after = dict(before)
+    options = ["add optional"]
+    if any(required for _, required in before.values()):
+        options.append("make optional")
+    if any(kind in _LOOSER for kind, _ in before.values()):
+        options.append("loosen")
+    what = draw(st.sampled_from(options))
+    if what == "add optional":
+        new_name = draw(field_names.filter(lambda n: n not in before))
+        after[new_name] = (draw(st.sampled_from(sorted(_FIELD_TYPES))), False)
+    elif what == "make optional":
+        name = draw(st.sampled_from(sorted(n for n, v in before.items() if v[1])))
+        after[name] = (before[name][0], False)
+    else:
+        name = draw(
+            st.sampled_from(sorted(n for n, v in before.items() if v[0] in _LOOSER))
+        )
+        after[name] = (_LOOSER[before[name][0]], before[name][1])
+    return what, after
+
+
+def evolve(
+    before: Definition, after: Definition, forget: Callable[[str], None]
+) -> tuple[Any, Any, Any]:
+    """Saved export of *before*; current exports: *after* unversioned, versioned."""
+    number = next(_evolved)
+    name = f"test_schema_evolved_{number}"
+    saved = catalogue_schema([define(name, before)])
+    # The changed class is registered under a name of its own (a name's version
+    # is registered once per process), then exported under the saved name.
+    changed = json_schema(define(f"{name}_after", after))
+    # The exports are data: the classes are no longer needed.
+    forget(name)
+    forget(f"{name}_after")
+    changed["x-commerce-events"]["event"] = name
+    unversioned = copy.deepcopy(saved)
+    unversioned["$defs"][name] = changed
+    versioned = copy.deepcopy(saved)
+    bumped = copy.deepcopy(changed)
+    bumped["x-commerce-events"]["version"] = 2
+    versioned["$defs"][f"{name}.v2"] = bumped
+    return saved, unversioned, versioned
+
+
+def check_status(tmp_path: Any, saved: Any, current: Any) -> tuple[int, str]:
+    """``schema --check``'s verdict of *current* against *saved*."""
+    path = tmp_path / f"saved_{next(_evolved)}.json"
+    path.write_text(json.dumps(saved))
+    out, err = io.StringIO(), io.StringIO()
+    return _cli._check(str(path), current, out, err), out.getvalue()
+
+
+class TestEvolutionProperties:
+    @settings(
+        max_examples=max(10, settings.default.max_examples // 2),
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture],
+    )
+    @given(data=st.data(), before=definitions)
+    def test_unversioned_breaking_change_caught(
+        self, tmp_path_factory, forget_event, data, before
+    ):
+        """Every breaking change fails the check, unless it is a new version."""
+        what, after = data.draw(breaking_mutations(before), label="mutation")
+        saved, unversioned, versioned = evolve(before, after, forget_event)
+        tmp_path = tmp_path_factory.mktemp("evolution")
+
+        status, out = check_status(tmp_path, saved, unversioned)
+        assert 1 == status, (what, out)
+        assert "need a new version" in out
+        assert 0 == check_status(tmp_path, saved, versioned)[0]
+
+    @settings(
+        max_examples=max(10, settings.default.max_examples // 2),
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture],
+    )
+    @given(data=st.data(), before=definitions)
+    def test_compatible_change_not_flagged(self, forget_event, data, before):
+        what, after = data.draw(compatible_mutations(before), label="mutation")
+        saved, unversioned, _ = evolve(before, after, forget_event)
+
+        changes = compare_schemas(saved, unversioned)
+
+        assert [] == [c for c in changes if c.breaking], what
+        assert changes, what  # reported all the same

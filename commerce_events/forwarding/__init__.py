@@ -56,13 +56,14 @@ from .._scopes import CommitHook
 from .._settings import OnError
 from .._subscribe import subscribe, unsubscribe
 from .._subscriptions import ANY, route_for_type
+from .._upcasting import Reading, Reads, reading
 from ..cloudevents import _check_source, _parse, _read, event_type, to_cloudevent
 from ..exceptions import (
     DeliveryInProgressError,
     ForwardingError,
     SerializationError,
 )
-from ..serialization import Unknown, from_dict
+from ..serialization import Unknown
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -438,6 +439,7 @@ def consume_envelope(
     sender: Any = None,
     type_prefix: str | None = None,
     unknown: Unknown = "ignore",
+    reads: Reads | None = None,
 ) -> Any:
     """Emit a received envelope's payload on this process's bus.
 
@@ -458,6 +460,9 @@ def consume_envelope(
         type_prefix: The prefix the envelope's ``type`` must have; default:
             :func:`~commerce_events.cloudevents.get_type_prefix`.
         unknown: What to do with data fields this process does not know.
+        reads: Older versions read as the class they are upcast to
+            (``{OrderPlaced: {1, 2}}``); see
+            :func:`~commerce_events.cloudevents.from_cloudevent`.
 
     Returns:
         The delivered payload, or None for a duplicate.
@@ -470,8 +475,10 @@ def consume_envelope(
             reaches them from here (see ``set_async_bridge``).
         DeliveryInProgressError: Another consumer is delivering this event
             (a shared *seen* store says so): try again later.
+        UpcastError: *reads* asks for a version no upcaster leads from, or an
+            upcaster returned another class.
     """
-    loaded = _load(envelope, type_prefix, unknown)
+    loaded = _load(envelope, type_prefix, unknown, reading(reads))
     return _deliver(loaded, seen=seen, sender=sender)
 
 
@@ -488,12 +495,12 @@ def _load(
     envelope: Mapping[str, Any] | str | bytes,
     type_prefix: str | None,
     unknown: Unknown,
+    reads: Reading,
 ) -> _Loaded:
     """Read an envelope into its payload and metadata (raises if unreadable)."""
     attributes = _parse(envelope)
-    read = _read(attributes, type_prefix)
-    payload = from_dict(read.spec.payload_type, read.data, unknown=unknown)
-    return _Loaded(attributes, payload, read.metadata)
+    read = _read(attributes, type_prefix, reads=reads)
+    return _Loaded(attributes, read.payload(unknown), read.metadata)
 
 
 def _deliver(

@@ -32,7 +32,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Final, Protocol
 
-from ..exceptions import EnvelopeError, PayloadError
+from .._upcasting import Reads, reading
+from ..exceptions import EnvelopeError, PayloadError, UpcastError
 from . import DEFAULT_TIMEOUT, SeenStore, _deliver, _load
 from ._deadline import call_within
 
@@ -43,7 +44,7 @@ DEFAULT_TASK_NAME: Final = "commerce_events.consume"
 """
 
 
-POISON: Final = (EnvelopeError, PayloadError)
+POISON: Final = (EnvelopeError, PayloadError, UpcastError)
 """Failures of a task that retrying cannot fix: its envelope is unreadable.
 """
 
@@ -125,6 +126,7 @@ def make_celery_task(
     seen: SeenStore | None = None,
     sender: Any = None,
     type_prefix: str | None = None,
+    reads: Reads | None = None,
     **task_options: Any,
 ) -> Any:
     """Register the task that emits received envelopes on the worker's bus.
@@ -142,6 +144,8 @@ def make_celery_task(
         sender: The sender the worker's subscribers see.
         type_prefix: The prefix the envelopes' ``type`` must have; default:
             :func:`~commerce_events.cloudevents.get_type_prefix`.
+        reads: Older versions read as the class they are upcast to
+            (``{OrderPlaced: {1, 2}}``); checked now, not per task.
         task_options: Passed to ``app.task``. The defaults: ``acks_late`` and
             ``reject_on_worker_lost`` (a worker that dies mid-task leaves it
             to another), retries of every failure but the poison ones
@@ -157,6 +161,7 @@ def make_celery_task(
        ``reject_on_worker_lost`` and retries with backoff by default; poison
        messages are never retried.
     """
+    versions = reading(reads)  # a wrong declaration fails here, not in every task
     task_options.setdefault("acks_late", True)
     # acks_late alone acknowledges the task of a worker killed mid-task.
     task_options.setdefault("reject_on_worker_lost", True)
@@ -172,7 +177,7 @@ def make_celery_task(
     def consume(envelope: Mapping[str, Any]) -> str | None:
         # consume_envelope(), with the task as the consumer span's destination.
         payload = _deliver(
-            _load(envelope, type_prefix, "ignore"),
+            _load(envelope, type_prefix, "ignore", versions),
             seen=seen,
             sender=sender,
             destination=name,

@@ -50,6 +50,7 @@ except ImportError as _exc:  # pragma: no cover - depends on the installation
     raise ImportError(msg) from _exc
 
 from .._limits import printable
+from .._upcasting import Reads, reading
 from ..exceptions import DeliveryInProgressError, EnvelopeError
 from . import DEFAULT_TIMEOUT, Backoff, SeenStore, _deliver, _load
 from . import _dumps_envelope as dumps_envelope
@@ -247,6 +248,9 @@ class RedisStreamConsumer:
         sender: The sender the subscribers see.
         type_prefix: The prefix the envelopes' ``type`` must have; default:
             :func:`~commerce_events.cloudevents.get_type_prefix`.
+        reads: Older versions read as the class they are upcast to
+            (``{OrderPlaced: {1, 2}}``); an envelope of a version not read is
+            dead-lettered with the versions this consumer reads.
         batch: How many entries to read at a time.
         claim_idle_ms: Claim entries left pending (failed, or their consumer
             died) for this long; None never claims.
@@ -270,6 +274,7 @@ class RedisStreamConsumer:
         seen: SeenStore | None = None,
         sender: Any = None,
         type_prefix: str | None = None,
+        reads: Reads | None = None,
         batch: int = 10,
         claim_idle_ms: int | None = 60_000,
         max_deliveries: int = 5,
@@ -286,6 +291,7 @@ class RedisStreamConsumer:
         self.seen = seen
         self.sender = sender
         self.type_prefix = type_prefix
+        self._reading = reading(reads)
         self.batch = batch
         self.claim_idle_ms = claim_idle_ms
         self.max_deliveries = max_deliveries
@@ -448,7 +454,7 @@ class RedisStreamConsumer:
         try:
             if raw is None:
                 raise EnvelopeError({"<entry>": f"no {ENVELOPE_FIELD!r} field"})
-            loaded = _load(raw, self.type_prefix, "ignore")
+            loaded = _load(raw, self.type_prefix, "ignore", self._reading)
         except Exception as exc:  # noqa: BLE001 - whatever it is, it is unreadable
             # RecursionError, MemoryError, EnvelopeError, PayloadError...:
             # never readable here, retrying cannot help.

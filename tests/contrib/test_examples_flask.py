@@ -148,3 +148,28 @@ def test_orders_go_through_the_outbox(
             ]
         )
     engine.dispose()
+
+
+def test_loyalty_event_versions():
+    """The shop's workers read version 1 envelopes of its event as version 2."""
+    from shop import loyalty
+
+    from commerce_events import subscribe
+    from commerce_events.cloudevents import to_cloudevent
+
+    got: list[Any] = []
+    subscribe(loyalty.LoyaltyPointsEarned, got.append)
+    old = loyalty.LoyaltyPointsEarnedV1(customer="ann@example.com", points=12)
+    new = loyalty.LoyaltyPointsEarned(
+        customer="ann@example.com", points=3, reason="order 100001"
+    )
+
+    loyalty.consume(to_cloudevent(old, source="/shop/web"))
+    loyalty.consume(to_cloudevent(new, source="/shop/web"))
+
+    assert [
+        loyalty.LoyaltyPointsEarned(
+            customer="ann@example.com", points=12, reason="unknown (version 1)"
+        ),
+        new,
+    ] == got

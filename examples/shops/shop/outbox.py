@@ -35,7 +35,7 @@ DATABASE = os.environ.get(
 
 _transaction: Callable[[], AbstractContextManager[Any]] = nullcontext
 _forwarding: Forwarding | None = None
-_close: Callable[[], None] = lambda: None
+_close: Callable[[], None] | None = None
 
 
 def order_transaction() -> AbstractContextManager[Any]:
@@ -50,12 +50,13 @@ def _user_identity(user: Any) -> object:
 def _wire(
     to: Forwarder,
     transaction: Callable[[], AbstractContextManager[Any]],
-    close: Callable[[], None] = lambda: None,
+    close: Callable[[], None] | None = None,
 ) -> None:
     global _forwarding, _transaction, _close  # noqa: PLW0603 - the shop's one outbox
     if _forwarding is not None:
         _forwarding.cancel()  # wired again (a second app, Django's ready())
-    _close()  # the previous app's database connections
+    if _close is not None:
+        _close()  # the previous app's database connections
     # Orders are identified by their number, customers by their e-mail
     # (Django's users by their primary key).
     register_identity("order", dump=lambda order: order.number)
