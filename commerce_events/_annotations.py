@@ -23,6 +23,7 @@ import attrs
 import attrs.validators as attrs_validators
 
 from ._domain import Domain
+from ._limits import check_money
 
 __all__ = [
     "CONTAINERS",
@@ -221,6 +222,8 @@ class Constraints:
             ``in_("abc")``, a substring test, whose options are its letters.
         pattern: A regular expression the value must match.
         match: How: ``"fullmatch"``, ``"match"`` or ``"search"``.
+        money: Whether the value is an amount of money
+            (:data:`~commerce_events.validators.money_amount`).
     """
 
     lower: at.Gt | at.Ge | None = None
@@ -231,6 +234,7 @@ class Constraints:
     exhaustive: bool = True
     pattern: re.Pattern[Any] | None = None
     match: str = "fullmatch"
+    money: bool = False
 
     @property
     def metadata(self) -> tuple[at.BaseMetadata, ...]:
@@ -345,6 +349,8 @@ def constraints(validator: Any, bounds: Iterable[at.BaseMetadata] = ()) -> Const
         elif kind is _MATCHES:
             found["pattern"] = v.pattern
             found["match"] = getattr(v.match_func, "__name__", "search")
+        elif v is check_money:
+            found["money"] = True
 
     for item in bounds:
         bound(item)

@@ -17,11 +17,14 @@ from typing import Any, Final
 __all__ = [
     "EVENT_NAME",
     "MAX_ATTRIBUTE_LENGTH",
+    "MAX_DECIMAL_LENGTH",
     "MAX_DEPTH",
     "MAX_DOCUMENT_BYTES",
     "MAX_EVENT_NAME_LENGTH",
+    "MAX_IDENTITY_LENGTH",
     "MAX_MONEY_DIGITS",
     "MAX_MONEY_EXPONENT",
+    "check_money",
     "loads",
     "money_problem",
     "name_problem",
@@ -38,6 +41,17 @@ MAX_DEPTH: Final = 32
 
 MAX_ATTRIBUTE_LENGTH: Final = 4096
 """The longest string attribute of an envelope (``id``, ``source``, ...)."""
+
+MAX_DECIMAL_LENGTH: Final = 100
+"""The longest decimal number read from a document (a string such as
+``"19.90"``): far beyond any amount, and cheap to refuse."""
+
+MAX_DECIMAL_EXPONENT_DIGITS: Final = 9
+"""The most digits of a decimal number's written exponent (``1e123456789``):
+beyond 18, :class:`~decimal.Decimal` refuses the number itself."""
+
+MAX_IDENTITY_LENGTH: Final = 4096
+"""The longest string identity of a domain object read without a load hook."""
 
 MAX_EVENT_NAME_LENGTH: Final = 100
 """The longest event name; also bounds the "did you mean" search."""
@@ -155,3 +169,21 @@ def money_problem(value: Decimal) -> str | None:
             f"±{MAX_MONEY_EXPONENT} (got {len(digits)} digits, exponent {exponent})"
         )
     return None
+
+
+def check_money(instance: Any, attribute: Any, value: Decimal) -> None:
+    """The attrs validator of money amounts: finite, bounded, not negative.
+
+    What :data:`commerce_events.validators.money_amount` runs; the JSON Schema
+    export recognises it, and describes the same bounds as a pattern.
+
+    Raises:
+        ValueError: The amount is out of bounds (the message names the field).
+    """
+    problem = money_problem(value)
+    if problem is not None:
+        msg = f"'{attribute.name}' {problem}"
+        raise ValueError(msg)
+    if value < 0:
+        msg = f"'{attribute.name}' must not be negative (got {value})"
+        raise ValueError(msg)

@@ -15,6 +15,8 @@ from typing import Any, cast
 import attrs
 
 from . import _domain
+from ._formats import DECIMAL, anchored
+from ._limits import MAX_IDENTITY_LENGTH
 
 __all__ = [
     "DECIMAL_PATTERN",
@@ -30,11 +32,13 @@ __all__ = [
 _lock = threading.Lock()
 _hooks: dict[str, IdentityHooks] = {}
 
-# ASCII digits only: Python's \d (and Decimal) also take Arabic-Indic digits.
-DECIMAL_PATTERN = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+DECIMAL_PATTERN = anchored(DECIMAL)
 """What a Decimal is written as (a string), in the schemas and when reading."""
 
-DEFAULT_IDENTITY_SCHEMA: Mapping[str, Any] = {"type": ["integer", "string"]}
+DEFAULT_IDENTITY_SCHEMA: Mapping[str, Any] = {
+    "type": ["integer", "string"],
+    "maxLength": MAX_IDENTITY_LENGTH,
+}
 """The JSON Schema of a default identity: a ``pk`` or ``id``."""
 
 

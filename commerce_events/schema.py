@@ -56,6 +56,8 @@ from ._annotations import (
 )
 from ._checks import UnsupportedAnnotationError, compile_check
 from ._domain import Domain
+from ._formats import DATE, DATETIME, MONEY, UUID, anchored
+from ._limits import MAX_DECIMAL_LENGTH
 from ._payload import FieldSpec, PayloadSpec
 from ._registry import catalogue, spec_for
 from ._schema_ids import (
@@ -176,6 +178,9 @@ def _field_schema(fs: FieldSpec, attribute: attrs.Attribute[Any]) -> dict[str, A
         admits_none = True
     if fs.none_ok and not admits_none:
         schema = {"anyOf": [schema, {"type": "null"}]}
+    elif not fs.none_ok and not schema.keys() & {"type", "anyOf", "enum"}:
+        # Any or object: any JSON value but null, as the payload refuses None.
+        schema = {**schema, "not": {"type": "null"}}
     schema = {**schema, **_validator_keywords(attribute.validator, schema)}
     if fs.doc:
         schema["description"] = fs.doc
@@ -231,10 +236,21 @@ _SCALARS: Mapping[Any, Mapping[str, Any]] = {
     int: {"type": "integer"},
     float: {"type": "number"},
     str: {"type": "string"},
-    Decimal: {"type": "string", "format": "decimal", "pattern": DECIMAL_PATTERN},
-    uuid.UUID: {"type": "string", "format": "uuid"},
-    dt.datetime: {"type": "string", "format": "date-time"},
-    dt.date: {"type": "string", "format": "date"},
+    # The patterns are what the reader accepts (see _formats), so that a
+    # validator that only annotates formats accepts exactly the same strings.
+    Decimal: {
+        "type": "string",
+        "format": "decimal",
+        "pattern": DECIMAL_PATTERN,
+        "maxLength": MAX_DECIMAL_LENGTH,
+    },
+    uuid.UUID: {"type": "string", "format": "uuid", "pattern": anchored(UUID)},
+    dt.datetime: {
+        "type": "string",
+        "format": "date-time",
+        "pattern": anchored(DATETIME),
+    },
+    dt.date: {"type": "string", "format": "date", "pattern": anchored(DATE)},
 }
 
 
@@ -392,11 +408,15 @@ def _constraint_keywords(
             keywords[f"{side}Length"] = size
         elif "array" in kinds:
             keywords[f"{side}Items"] = size
+    if found.money and "string" in kinds:
+        # Bounded digits and exponent, not negative: what check_money asks of
+        # the Decimal the string is read as.
+        keywords["pattern"] = anchored(MONEY)
     if found.pattern is not None and "string" in kinds:
         pattern = found.pattern.pattern
         if isinstance(pattern, str):
             keywords["pattern"] = (
-                f"^(?:{pattern})$"
+                anchored(pattern)
                 if found.match == "fullmatch"
                 else f"^(?:{pattern})"
                 if found.match == "match"

@@ -21,7 +21,7 @@ from typing import Any, Final
 import attrs
 from attrs import validators as _v
 
-from ._limits import money_problem
+from ._limits import check_money
 
 __all__ = [
     "MAX_QUANTITY",
@@ -44,19 +44,7 @@ the list changes and a payload must not fail when a country adopts a new one.
 """
 
 
-def _finite_non_negative(
-    instance: Any, attribute: attrs.Attribute[Any], value: Decimal
-) -> None:
-    problem = money_problem(value)
-    if problem is not None:
-        msg = f"'{attribute.name}' {problem}"
-        raise ValueError(msg)
-    if value < 0:
-        msg = f"'{attribute.name}' must not be negative (got {value})"
-        raise ValueError(msg)
-
-
-money_amount: Final = _v.and_(_v.instance_of(Decimal), _finite_non_negative)
+money_amount: Final = _v.and_(_v.instance_of(Decimal), check_money)
 """An amount of money: a finite, non-negative :class:`~decimal.Decimal`, of at
 most 30 significant digits and a decimal exponent within ±30.
 

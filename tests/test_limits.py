@@ -329,6 +329,17 @@ def spoiled(draw: st.DrawFn) -> tuple[Any, dict[str, Any] | None]:
     return envelope, valid
 
 
+def _integral(value: Any) -> Any:
+    """*value* with every float of integral value written as that integer."""
+    if type(value) is float and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [_integral(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _integral(item) for key, item in value.items()}
+    return value
+
+
 def _register_identities() -> None:
     for name in list(_domain._known):
         register_domain_strategy(name, identities())
@@ -370,7 +381,9 @@ class TestFuzz:
             sent = document if isinstance(document, dict) else json.loads(document)
             for name, value in written.items():
                 if name in sent["data"]:
-                    # An accepted value is kept as sent (not coerced).
-                    assert json.dumps(sent["data"][name], default=str) == json.dumps(
-                        value, default=str
-                    ), name
+                    # An accepted value is kept as sent (not coerced): the
+                    # same JSON value, where 5.0 and 5 are one number (as the
+                    # exported schemas count them).
+                    assert json.dumps(
+                        _integral(sent["data"][name]), default=str
+                    ) == json.dumps(_integral(value), default=str), name
