@@ -167,7 +167,7 @@ class _Reader:
             self.problem(where, f"cannot import {value!r}: {exc}", "import")
             return None
         try:
-            return getattr(module, attribute)
+            found: object = getattr(module, attribute)
         except AttributeError:
             names = [n for n in dir(module) if not n.startswith("_")]
             hint = _did_you_mean(attribute, names)
@@ -178,10 +178,12 @@ class _Reader:
                 "import",
             )
             return None
+        return found
 
     def policy(self, where: str, value: object) -> OnError | None:
-        if value in POLICIES:
-            return cast("OnError", value)
+        for policy in POLICIES:
+            if value == policy:
+                return policy
         self.problem(where, f"a failure policy is one of {POLICIES}, got {value!r}")
         return None
 

@@ -115,9 +115,7 @@ class CommerceEvents:
         wired = _wired.pop(app, None)
         if wired is not None:  # init_app again: replace, never add
             wired.cancel()
-        _wired[app] = _settings_config.wire(
-            app.config.get(_settings_config.SETTING)
-        )
+        _wired[app] = _settings_config.wire(app.config.get(_settings_config.SETTING))
         app.extensions[_EXTENSION] = self
         if "ASYNC_BRIDGE" not in (app.config.get(_settings_config.SETTING) or {}):
             default_async_bridge(ensure_sync)

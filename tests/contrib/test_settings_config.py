@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from commerce_events import (
+    BasketAddition,
     OrderPlaced,
     ProductViewed,
     StartCheckout,
@@ -20,7 +21,6 @@ from commerce_events import (
     emit,
     subscribe,
 )
-from commerce_events import BasketAddition
 from commerce_events._domain import domain_classes
 from commerce_events._settings import get_async_bridge
 from commerce_events.contrib._settings_config import Problem, apply, read, wire
