@@ -90,6 +90,12 @@ class CommerceEventsConfig(AppConfig):
     :func:`commerce_events.bridges.asgiref`, as Django's own signals do since
     5.0, unless a bridge is already set (:func:`commerce_events.set_async_bridge`).
 
+    ``ready()`` also wires the ``COMMERCE_EVENTS`` setting (failure
+    policies, domain classes, forwarding, the async bridge; see the Django
+    integration page), replacing what an earlier ``ready()`` wired; a setting
+    with problems is wired not at all, logged, and reported by
+    :func:`check_settings`.
+
     Connect your subscribers in your own app's ``ready()``: subscribe
     module-level functions with ``subscribe(OrderPlaced, send_confirmation)``;
     subscribing the same function again is a no-op, so a second ``ready()``
