@@ -163,8 +163,14 @@ class _Reader:
             return None
         try:
             module = importlib.import_module(module_name)
-        except ImportError as exc:
-            self.problem(where, f"cannot import {value!r}: {exc}", "import")
+        except Exception as exc:  # noqa: BLE001 - a module failing at import is a problem to report, whatever it raises
+            self.problem(
+                where,
+                f"cannot import {value!r}: {type(exc).__name__}: {exc}"
+                if not isinstance(exc, ImportError)
+                else f"cannot import {value!r}: {exc}",
+                "import",
+            )
             return None
         try:
             found: object = getattr(module, attribute)

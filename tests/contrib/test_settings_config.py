@@ -295,3 +295,13 @@ class TestApply:
             )
         emit(OrderPlaced(order=Thing()))
         assert sinks.made[-1].sent == []
+
+    def test_a_module_failing_at_import_is_a_problem(
+        self, sinks: ModuleType, tmp_path: Path
+    ) -> None:
+        """Whatever a module raises when imported, it is reported, not raised."""
+        (tmp_path / "ce_broken.py").write_text("raise RuntimeError('no config')\n")
+        assert problems_of({"FORWARD": [{"events": "order", "to": "ce_broken.f"}]}) == [
+            "COMMERCE_EVENTS['FORWARD'][0]['to']: cannot import 'ce_broken.f': "
+            "RuntimeError: no config"
+        ]
