@@ -159,8 +159,22 @@ OSCAR_TEST_DEPS = [
     "pycountry",
 ]
 OSCAR_SETTINGS = """\
+import os
+
 from tests.settings import *  # noqa: F403 - Oscar's test settings, then ours
 
+# Oscar's settings give every xdist worker the same on-disk Whoosh index:
+# workers clearing and writing it at once fail random search and product
+# tests (FileNotFoundError in whoosh), stock or not. One index per worker.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+HAYSTACK_CONNECTIONS = {  # noqa: F405
+    "default": {
+        **HAYSTACK_CONNECTIONS["default"],  # noqa: F405
+        "PATH": f"{HAYSTACK_CONNECTIONS['default']['PATH']}-{_WORKER}",  # noqa: F405
+    }
+}
+"""
+OSCAR_APP = """
 INSTALLED_APPS = [*INSTALLED_APPS, "commerce_events.contrib.oscar"]  # noqa: F405
 """
 
@@ -178,19 +192,17 @@ def oscar_suite(session: nox.Session, variant: str) -> None:
         session.error("give the path of a django-oscar checkout: -- /path/to/it")
     checkout, *pytest_args = session.posargs
     session.install("-e", ".", *OSCAR_TEST_DEPS)
-    env = {}
-    if variant == "commerce_events":
-        settings_dir = os.path.abspath(session.create_tmp())
-        with open(os.path.join(settings_dir, "ce_oscar_settings.py"), "w") as f:
-            f.write(OSCAR_SETTINGS)
-        env = {
-            # pytest-django reads these settings before Oscar's conftest turns
-            # --sqlite into the same two variables.
-            "DATABASE_ENGINE": "django.db.backends.sqlite3",
-            "DATABASE_NAME": ":memory:",
-            "DJANGO_SETTINGS_MODULE": "ce_oscar_settings",
-            "PYTHONPATH": os.pathsep.join([os.path.abspath(checkout), settings_dir]),
-        }
+    settings_dir = os.path.abspath(session.create_tmp())
+    with open(os.path.join(settings_dir, "ce_oscar_settings.py"), "w") as f:
+        f.write(OSCAR_SETTINGS + (OSCAR_APP if variant == "commerce_events" else ""))
+    env = {
+        # pytest-django reads these settings before Oscar's conftest turns
+        # --sqlite into the same two variables.
+        "DATABASE_ENGINE": "django.db.backends.sqlite3",
+        "DATABASE_NAME": ":memory:",
+        "DJANGO_SETTINGS_MODULE": "ce_oscar_settings",
+        "PYTHONPATH": os.pathsep.join([os.path.abspath(checkout), settings_dir]),
+    }
     session.chdir(checkout)
     session.run(
         "python",

@@ -32,6 +32,7 @@ __all__ = [
     "NotAPayloadError",
     "PayloadError",
     "SerializationError",
+    "SettingsError",
     "SubscriberError",
     "SubscriberSignatureError",
     "UnexpectedAwaitableError",
@@ -257,6 +258,30 @@ class UnknownDomainError(CommerceEventsError, LookupError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.domain, self.known))
+
+
+class SettingsError(CommerceEventsError, ValueError):
+    """The ``COMMERCE_EVENTS`` settings of a framework integration are wrong.
+
+    Raised by the Flask extension at startup (Django reports the same
+    problems through its system checks), listing every problem at once.
+
+    Attributes:
+        setting: The setting's name (``"COMMERCE_EVENTS"``).
+        problems: One line per problem, each naming the key at fault.
+    """
+
+    setting: str
+    problems: tuple[str, ...]
+
+    def __init__(self, setting: str, problems: Sequence[str]) -> None:
+        self.setting = setting
+        self.problems = tuple(problems)
+        lines = "\n".join(f"  {problem}" for problem in self.problems)
+        super().__init__(f"the {setting} settings have problems:\n{lines}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.setting, self.problems))
 
 
 class DomainClassError(CommerceEventsError, TypeError):

@@ -10,10 +10,12 @@ Needs the ``flask`` extra (``pip install 'commerce-events[flask]'``)::
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from contextlib import ExitStack
 from typing import Any
 
+from . import _settings_config
 from ._common import bind, default_async_bridge, missing_framework
 
 try:
@@ -32,6 +34,10 @@ from werkzeug.local import LocalProxy
 __all__ = ["CommerceEvents", "ensure_sync"]
 
 _EXTENSION = "commerce_events"
+# What each app's settings wired, replaced when init_app runs again.
+_wired: weakref.WeakKeyDictionary[Flask, _settings_config.Wired] = (
+    weakref.WeakKeyDictionary()
+)
 _G_KEY = "_commerce_events_context"
 
 
@@ -96,9 +102,23 @@ class CommerceEvents:
         it again for the same app changes nothing. Unless an async bridge is
         set already, sets :func:`ensure_sync`, so that a synchronous emit in a
         view reaches ``async def`` subscribers as Flask runs async views.
+
+        Wires ``app.config["COMMERCE_EVENTS"]`` (failure policies, domain
+        classes, forwarding, the async bridge; see the Flask integration
+        page), after checking all of it.
+
+        Raises:
+            SettingsError: ``COMMERCE_EVENTS`` names unknown events, groups,
+                domains or forwarders (with a "did you mean"), or has values
+                of the wrong kind; every problem is listed, nothing is wired.
         """
+        wired = _wired.pop(app, None)
+        if wired is not None:  # init_app again: replace, never add
+            wired.cancel()
+        _wired[app] = _settings_config.wire(app.config.get(_settings_config.SETTING))
         app.extensions[_EXTENSION] = self
-        default_async_bridge(ensure_sync)
+        if "ASYNC_BRIDGE" not in (app.config.get(_settings_config.SETTING) or {}):
+            default_async_bridge(ensure_sync)
         # The app is the sender: other apps in the process are unaffected. The
         # extension is held by app.extensions, so weak references are enough.
         request_started.connect(self._bind, app)

@@ -343,6 +343,32 @@ class Forwarding:
         return f"<Forwarding {names} to {destination_of(self.forwarder)}>"
 
 
+def _check_forwardable(
+    payload_type: type[Any], type_prefix: str = DEFAULT_TYPE_PREFIX
+) -> None:
+    """Refuse an event that :func:`forward` could not forward.
+
+    Raises:
+        NotAPayloadError: *payload_type* is not a registered payload class.
+        SerializationError: The event has a required field that is never
+            serialized (``start_checkout``'s request), so no consumer could
+            rebuild it.
+        ValueError: *type_prefix* is not a valid prefix.
+    """
+    event_type(payload_type, type_prefix=type_prefix)  # registered? prefix ok?
+    spec = route_for_type(payload_type).spec
+    unserializable = {
+        fs.name: (
+            "required, but never serialized (it may hold secrets): no consumer "
+            "could rebuild this event"
+        )
+        for fs in spec.fields
+        if fs.sensitive and fs.required
+    }
+    if unserializable:
+        raise SerializationError(spec.name, spec.payload_type, unserializable)
+
+
 def forward(
     *payload_types: type[Any],
     to: Forwarder,
@@ -405,18 +431,7 @@ def forward(
         raise TypeError(msg)
     _check_source(source)
     for payload_type in payload_types:
-        event_type(payload_type, type_prefix=type_prefix)  # registered? prefix ok?
-        spec = route_for_type(payload_type).spec
-        unserializable = {
-            fs.name: (
-                "required, but never serialized (it may hold secrets): no consumer "
-                "could rebuild this event"
-            )
-            for fs in spec.fields
-            if fs.sensitive and fs.required
-        }
-        if unserializable:
-            raise SerializationError(spec.name, spec.payload_type, unserializable)
+        _check_forwardable(payload_type, type_prefix)
     subscriber = _Forward(to, source, type_prefix, commit_hook)
     for payload_type in payload_types:
         subscribe(

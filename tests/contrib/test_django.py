@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from typing import Any, ClassVar
@@ -261,3 +262,122 @@ class TestAsyncBridge:
         apps.get_app_config("commerce_events").ready()
 
         assert bridges.new_event_loop is _settings.get_async_bridge()
+
+
+class TestSettings:
+    """COMMERCE_EVENTS, read by the app's ready() and checked by a system check."""
+
+    def test_unknown_names_are_check_errors(
+        self, django_db: None, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """Every unknown event, group and forwarder is an error naming it, with
+        a "did you mean"; ready() logs them and wires none of the settings."""
+        from django.apps import apps
+        from django.core import checks
+        from django.test import override_settings
+
+        from commerce_events import OrderPlaced, emit, subscribe
+        from commerce_events.exceptions import SubscriberError
+
+        setting = {
+            "ON_ERROR": {"default": "log", "chekout": "log"},
+            "FORWARD": [
+                {
+                    "events": ["order_placd", "basket"],
+                    "to": "commerce_events.contrib.django.outbox.DjangoOutbx",
+                }
+            ],
+        }
+        with override_settings(COMMERCE_EVENTS=setting), caplog.at_level(logging.ERROR):
+            apps.get_app_config("commerce_events").ready()
+            messages = [
+                m for m in checks.run_checks() if m.id.startswith("commerce_events")
+            ]
+
+        assert [(m.id, m.msg) for m in messages] == [
+            (
+                "commerce_events.E101",
+                "no event or group is named 'chekout'; did you mean 'checkout'?",
+            ),
+            (
+                "commerce_events.E101",
+                "no event or group is named 'order_placd'; did you mean "
+                "'order_paid', 'order_placed'?",
+            ),
+            (
+                "commerce_events.E102",
+                "cannot import 'commerce_events.contrib.django.outbox.DjangoOutbx': "
+                "module 'commerce_events.contrib.django.outbox' has no "
+                "'DjangoOutbx'; did you mean 'DjangoOutbox', 'DjangoOutboxStore'?",
+            ),
+        ]
+        assert all(m.level == checks.ERROR for m in messages)
+        assert messages[0].hint == "Fix COMMERCE_EVENTS['ON_ERROR']['chekout']."
+        assert "COMMERCE_EVENTS has problems, nothing of it was wired" in caplog.text
+
+        def fail(event: OrderPlaced) -> None:
+            raise LookupError("out of stock")
+
+        subscribe(OrderPlaced, fail)
+        with pytest.raises(SubscriberError):  # "log" was not wired either
+            emit(OrderPlaced(order=Order("1")))
+
+    def test_outbox_receives_events(self, django_db: None) -> None:
+        """An event group forwarded to the outbox by dotted path: each emit is a
+        row; ready() again replaces the wiring instead of adding to it."""
+        from django.apps import apps
+        from django.core import checks
+        from django.test import override_settings
+
+        from commerce_events import OrderPlaced, ProductViewed, emit
+        from commerce_events.contrib.django.models import OutboxMessage
+
+        setting = {
+            "FORWARD": [
+                {
+                    "events": ["order"],
+                    "to": "commerce_events.contrib.django.outbox.DjangoOutbox",
+                    "source": "/shop/web",
+                }
+            ],
+            "ON_ERROR": {"browsing": "log"},
+        }
+        OutboxMessage.objects.all().delete()
+        try:
+            with override_settings(COMMERCE_EVENTS=setting):
+                assert [] == [
+                    m
+                    for m in checks.run_checks()
+                    if m.id.startswith("commerce_events.E")
+                ]
+                apps.get_app_config("commerce_events").ready()
+                apps.get_app_config("commerce_events").ready()
+            emit(OrderPlaced(order=Order("7")))
+            emit(ProductViewed(product=Order("8")))  # not forwarded
+            rows = list(OutboxMessage.objects.order_by("id"))
+        finally:
+            OutboxMessage.objects.all().delete()
+
+        assert [(r.type, json.loads(r.envelope)["source"]) for r in rows] == [
+            ("commerce_events.order_placed.v1", "/shop/web")
+        ]
+
+    def test_bridge_from_settings(self, django_db: None) -> None:
+        """ASYNC_BRIDGE wins over the app's default bridge, asgiref."""
+        from django.apps import apps
+        from django.test import override_settings
+
+        from commerce_events import _settings, bridges, set_async_bridge
+
+        set_async_bridge(None)
+        with override_settings(COMMERCE_EVENTS={"ASYNC_BRIDGE": "new_event_loop"}):
+            apps.get_app_config("commerce_events").ready()
+
+        assert bridges.new_event_loop is _settings.get_async_bridge()
+
+
+class Order:
+    """A shop object with an identity (what the outbox serializes)."""
+
+    def __init__(self, number: str) -> None:
+        self.pk = number

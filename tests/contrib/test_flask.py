@@ -220,3 +220,86 @@ class TestAsyncBridge:
         CommerceEvents(make_app([]))
 
         assert bridges.new_event_loop is _settings.get_async_bridge()
+
+
+class Order:
+    """A shop object with an identity (what forwarding serializes)."""
+
+    def __init__(self, number: str) -> None:
+        self.pk = number
+
+
+class ListForwarder:
+    """A forwarder keeping what it is sent."""
+
+    destination = "a list"
+
+    def __init__(self) -> None:
+        self.sent: list[Any] = []
+
+    def send(self, envelope: Any, /) -> None:
+        self.sent.append(envelope)
+
+
+class TestSettings:
+    """app.config["COMMERCE_EVENTS"], read by init_app."""
+
+    def test_unknown_names_stop_the_start(self) -> None:
+        """Every unknown event, group and forwarder is named in one error."""
+        from commerce_events.exceptions import SettingsError
+
+        app = make_app([])
+        app.config["COMMERCE_EVENTS"] = {
+            "ON_ERROR": {"bascket": "log"},
+            "FORWARD": [{"events": ["reviews"], "to": "commerce_events.bridges.nope"}],
+        }
+
+        with pytest.raises(SettingsError) as raised:
+            CommerceEvents(app)
+
+        assert raised.value.problems == (
+            "COMMERCE_EVENTS['ON_ERROR']['bascket']: no event or group is named "
+            "'bascket'; did you mean 'basket'?",
+            "COMMERCE_EVENTS['FORWARD'][0]['events']: no event or group is named "
+            "'reviews'; did you mean 'review'?",
+            "COMMERCE_EVENTS['FORWARD'][0]['to']: cannot import "
+            "'commerce_events.bridges.nope': module 'commerce_events.bridges' has "
+            "no 'nope'",
+        )
+        assert "commerce_events" not in app.extensions
+
+    def test_forwarder_receives_a_views_events(self) -> None:
+        """A forwarder given as an object in app.config gets the events a view
+        emits; init_app again replaces the wiring instead of adding to it."""
+        from commerce_events import OrderPlaced, emit
+
+        forwarder = ListForwarder()
+        app = make_app([])
+
+        @app.post("/order")
+        def place_order() -> str:
+            emit(OrderPlaced(order=Order("42")))
+            return "placed"
+
+        app.config["COMMERCE_EVENTS"] = {
+            "FORWARD": [{"events": "order_placed", "to": forwarder, "source": "/f"}]
+        }
+        events = CommerceEvents(app)
+        events.init_app(app)
+
+        response = app.test_client().post("/order")
+
+        assert (response.status_code, len(forwarder.sent)) == (200, 1)
+        assert forwarder.sent[0]["data"]["order"] == "42"
+        assert forwarder.sent[0]["source"] == "/f"
+
+    def test_bridge_from_settings(self) -> None:
+        """ASYNC_BRIDGE replaces the extension's default, ensure_sync."""
+        from commerce_events import _settings, bridges, set_async_bridge
+
+        set_async_bridge(None)
+        app = make_app([])
+        app.config["COMMERCE_EVENTS"] = {"ASYNC_BRIDGE": "new_event_loop"}
+        CommerceEvents(app)
+
+        assert bridges.new_event_loop is _settings.get_async_bridge()
