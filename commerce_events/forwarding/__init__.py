@@ -343,9 +343,7 @@ class Forwarding:
         return f"<Forwarding {names} to {destination_of(self.forwarder)}>"
 
 
-def _check_forwardable(
-    payload_type: type[Any], type_prefix: str = DEFAULT_TYPE_PREFIX
-) -> None:
+def _check_forwardable(payload_type: type[Any], type_prefix: str | None = None) -> None:
     """Refuse an event that :func:`forward` could not forward.
 
     Raises:
