@@ -1186,16 +1186,28 @@ def from_schema(node: Any) -> st.SearchStrategy[Any]:
     if kind == "boolean":
         return st.booleans()
     if kind in ("integer", "number"):
-        low = node.get("minimum", node.get("exclusiveMinimum"))
-        high = node.get("maximum", node.get("exclusiveMaximum"))
-        integers = st.integers(
-            None if low is None else math.floor(low),
-            None if high is None else math.ceil(high),
-        )
+        low, high = node.get("minimum"), node.get("maximum")
+        above, below = node.get("exclusiveMinimum"), node.get("exclusiveMaximum")
+        if low is None and above is not None:
+            lowest: int | None = math.floor(above) + 1
+        else:
+            lowest = None if low is None else math.ceil(low)
+        if high is None and below is not None:
+            highest: int | None = math.ceil(below) - 1
+        else:
+            highest = None if high is None else math.floor(high)
+        integers = st.integers(lowest, highest)
         # A float with an integral value is an integer to JSON Schema.
         numbers = st.one_of(integers, integers.map(float))
         if kind == "number":
-            numbers |= st.floats(low, high, allow_nan=False, allow_infinity=False)
+            numbers |= st.floats(
+                low if low is not None else above,
+                high if high is not None else below,
+                exclude_min=low is None and above is not None,
+                exclude_max=high is None and below is not None,
+                allow_nan=False,
+                allow_infinity=False,
+            )
         return numbers
     if kind == "string":
         shortest, longest = node.get("minLength", 0), node.get("maxLength")

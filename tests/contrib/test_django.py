@@ -359,7 +359,7 @@ class TestSettings:
             OutboxMessage.objects.all().delete()
 
         assert [(r.type, json.loads(r.envelope)["source"]) for r in rows] == [
-            ("commerce_events.order_placed.v1", "/shop/web")
+            ("io.commerce-events.order_placed.v1", "/shop/web")
         ]
 
     def test_bridge_from_settings(self, django_db: None) -> None:
