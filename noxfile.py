@@ -10,7 +10,9 @@ from pathlib import Path
 import nox
 
 nox.needs_version = ">=2025.02.09"
-nox.options.default_venv_backend = "uv|virtualenv"
+# virtualenv, not uv: the wheel tests build and install with the session's pip,
+# which uv-made environments lack.
+nox.options.default_venv_backend = "virtualenv"
 nox.options.sessions = ["tests", "coverage", "lint", "typing", "docs", "demo"]
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
