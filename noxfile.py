@@ -129,7 +129,9 @@ def stress(session: nox.Session) -> None:
 @nox.session(python=PYTHON, default=False)
 def bench(session: nox.Session) -> None:
     """Measure emit against its limits and its peers; ``-- --quick`` for a smoke run."""
-    _install(session, "bench")
+    # The production-shaped phase forwards events: the serialization extra.
+    session.install("-e", ".[serialization]")
+    session.install(*nox.project.dependency_groups(PYPROJECT, "bench"))
     session.run("python", "-m", "benchmarks", *session.posargs)
 
 
