@@ -41,7 +41,7 @@ import sqlalchemy as sa
 from commerce_events import OrderPlaced
 from commerce_events.cloudevents import to_cloudevent
 from commerce_events.forwarding.redis import ENVELOPE_FIELD, RedisStreamForwarder
-from commerce_events.outbox import Relay
+from commerce_events.outbox import DEFAULT_BATCH, Relay
 from commerce_events.outbox.sqlalchemy import (
     SQLAlchemyOutbox,
     SQLAlchemyOutboxStore,
@@ -261,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run both comparisons on SQLite and PostgreSQL; print a table."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.outbox")
     parser.add_argument("--rows", type=int, default=5000)
-    parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--batch", type=int, default=DEFAULT_BATCH)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument(
         "--quick", action="store_true", help="a smoke run: few rows, one round"

@@ -421,6 +421,106 @@ class TestDelivery:
         assert attempts[0] in seen
 
 
+class TestBatches:
+    """send_many / send_json_many: the relay's way, one script per batch."""
+
+    def entries(self, client: redis.Redis) -> list[str]:
+        return [
+            json.loads(fields[b"envelope"])["data"]["order"]
+            for _, fields in client.xrange("orders")
+        ]
+
+    def test_in_order_in_one_command(self, client):
+        """A batch is one EVALSHA: the entries arrive in order, nothing else sent."""
+        forwarder = RedisStreamForwarder(client, "orders")
+        client.config_resetstat()
+        forwarder.send_many([envelope(number) for number in range(5)])
+        forwarder.send_json_many([json.dumps(envelope(n)) for n in range(5, 205)])
+        forwarder.send_json_many([])  # nothing to do: no command
+        assert [str(number) for number in range(205)] == self.entries(client)
+        calls = {
+            name: stats["calls"]
+            for name, stats in client.info("commandstats").items()
+            if name in {"cmdstat_evalsha", "cmdstat_eval", "cmdstat_script|load"}
+        }
+        # The first EVALSHA finds no script: it is loaded once, then EVALSHA again.
+        assert {"cmdstat_evalsha": 3, "cmdstat_script|load": 1} == calls
+
+    def test_trimmed_to_maxlen(self, client):
+        forwarder = RedisStreamForwarder(client, "orders", maxlen=10)
+        for start in range(0, 1000, 100):
+            forwarder.send_json_many(
+                [json.dumps(envelope(n)) for n in range(start, start + 100)]
+            )
+        entries = self.entries(client)
+        # MAXLEN ~ trims whole radix-tree nodes (100 entries by default).
+        assert 10 <= len(entries) <= 200
+        assert "999" == entries[-1]
+
+    def test_resp3(self, redis_server):
+        client = redis.Redis.from_url(redis_server.url, protocol=3)
+        RedisStreamForwarder(client, "orders").send_json_many(
+            [json.dumps(envelope(n)) for n in range(3)]
+        )
+        assert ["0", "1", "2"] == self.entries(client)
+        client.close()
+
+    def test_server_refusing_scripts(self, redis_server, client, caplog):
+        """An ACL without EVAL: pipelines instead, said once, tried once."""
+        client.acl_setuser(
+            "relay",
+            enabled=True,
+            passwords=["+secret"],
+            keys=["*"],
+            commands=["+@all", "-eval", "-evalsha", "-script"],
+        )
+        limited = redis.Redis.from_url(
+            redis_server.url, username="relay", password="secret"
+        )
+        forwarder = RedisStreamForwarder(limited, "orders")
+        with caplog.at_level(logging.WARNING, logger="commerce_events.forwarding"):
+            forwarder.send_json_many([json.dumps(envelope(n)) for n in range(3)])
+            forwarder.send_json_many([json.dumps(envelope(n)) for n in range(3, 6)])
+        assert [str(number) for number in range(6)] == self.entries(client)
+        [record] = caplog.records
+        assert "redis refuses scripts" in record.getMessage()
+        assert "pipelines from now on" in record.getMessage()
+        limited.close()
+
+    def test_errors_of_the_appends_raised(self, client):
+        """A WRONGTYPE (or OOM) is the batch's failure, not a reason for pipelines."""
+        client.set("orders", "not a stream")
+        forwarder = RedisStreamForwarder(client, "orders")
+        with pytest.raises(redis.exceptions.ResponseError, match="WRONGTYPE"):
+            forwarder.send_json_many([json.dumps(envelope(1))])
+        client.delete("orders")
+        client.config_set("maxmemory-policy", "noeviction")
+        client.config_set("maxmemory", 1)
+        try:
+            with pytest.raises(redis.exceptions.OutOfMemoryError):
+                forwarder.send_json_many([json.dumps(envelope(2))])
+        finally:
+            client.config_set("maxmemory", 0)
+        client.config_resetstat()
+        forwarder.send_json_many([json.dumps(envelope(3))])
+        assert ["3"] == self.entries(client)
+        # Still a script, not a pipeline.
+        assert 1 == client.info("commandstats")["cmdstat_evalsha"]["calls"]
+
+    def test_frozen_server(self, redis_server):
+        """A batch to a frozen server fails within the forwarder's bound."""
+        client = redis.Redis.from_url(redis_server.url)
+        client.ping()
+        forwarder = RedisStreamForwarder(client, "orders", timeout=0.2)
+        redis_server.freeze()
+        try:
+            with pytest.raises(TimeoutError, match=r"within 0\.2 s"):
+                forwarder.send_json_many([json.dumps(envelope(1))])
+        finally:
+            redis_server.thaw()
+        client.close()
+
+
 class TestBoundedWaits:
     def test_frozen_server(self, redis_server):
         """A frozen (SIGSTOP) server: the emit fails within the forwarder's bound."""

@@ -34,7 +34,7 @@ from commerce_events.forwarding.redis import (
     RedisStreamConsumer,
     RedisStreamForwarder,
 )
-from commerce_events.outbox import Relay
+from commerce_events.outbox import DEFAULT_BATCH, Relay
 from commerce_events.outbox.sqlalchemy import (
     SQLAlchemyOutbox,
     SQLAlchemyOutboxStore,
@@ -61,16 +61,23 @@ def _identities() -> None:
     register_identity("order", load=Order)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", "sqlite-without-returning", "postgresql"])
 def engine(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> Iterator[tuple[sa.Engine, sa.Table]]:
-    """An engine with an empty outbox table: an SQLite file, or PostgreSQL."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'shop.sqlite3'}"
-    else:
+    """An engine with an empty outbox table: an SQLite file, or PostgreSQL.
+
+    ``sqlite-without-returning`` is SQLite as before 3.35 (no ``DELETE ...
+    RETURNING``), so the store selects, then deletes: the path of the
+    databases without RETURNING.
+    """
+    if request.param == "postgresql":
         url = request.getfixturevalue("postgres_url")
+    else:
+        url = f"sqlite:///{tmp_path / 'shop.sqlite3'}"
     engine = sa.create_engine(url)
+    if request.param == "sqlite-without-returning":
+        engine.dialect.delete_returning = False
     metadata = sa.MetaData()
     table = outbox_table(metadata)
     orders = sa.Table(
@@ -255,6 +262,36 @@ class TestStore:
         assert 3 == relay.run_once()
         assert ids == [envelope["id"] for envelope in target.sent]
 
+    def test_failed_batch_leaves_every_row_as_it_was(self, engine):
+        """A broker refusing the whole batch: each row stays, id and time alike."""
+        engine, table = engine
+        place_orders(engine, table, range(4))
+        before = rows(engine, table)
+        target = ListForwarder()
+        target.down = True
+        relay = Relay(SQLAlchemyOutboxStore(engine, table), target, batch=3)
+
+        with pytest.raises(ConnectionRefusedError):
+            relay.run_once()
+        assert before == rows(engine, table)
+        target.down = False
+        assert [3, 1] == [relay.run_once(), relay.run_once()]
+        assert [row.event_id for row in before] == [e["id"] for e in target.sent]
+
+    def test_batch_left_without_deleting(self, engine):
+        """A store's batch keeps every row its user did not delete."""
+        engine, table = engine
+        place_orders(engine, table, range(5))
+        before = rows(engine, table)
+        store = SQLAlchemyOutboxStore(engine, table)
+        with store.batch(4) as batch:
+            assert [row.id for row in before[:4]] == [row.id for row in batch.rows]
+            batch.delete([batch.rows[1].id])
+        assert [before[0], *before[2:]] == rows(engine, table)
+        with store.batch(4) as batch:
+            pass
+        assert [before[0], *before[2:]] == rows(engine, table)
+
     def test_lag(self, engine):
         """Rows pending, and the oldest one's age."""
         engine, table = engine
@@ -333,7 +370,9 @@ class TestRelayLoop:
             Relay(store, ListForwarder(), batch=0)
         with pytest.raises(ValueError, match="must be positive"):
             Relay(store, ListForwarder(), poll_interval=0)
-        assert "<Relay to a list, batch 100>" == repr(Relay(store, ListForwarder()))
+        assert f"<Relay to a list, batch {DEFAULT_BATCH}>" == repr(
+            Relay(store, ListForwarder())
+        )
 
 
 # -- real processes, a real broker -------------------------------------------------

@@ -58,6 +58,7 @@ from ._deadline import call_within
 
 if TYPE_CHECKING:
     import redis as redis_module
+    from redis.commands.core import Script
 
 __all__ = [
     "DEAD_LETTER_REASON",
@@ -75,6 +76,30 @@ logger: Final = logging.getLogger("commerce_events.forwarding.redis")
 ENVELOPE_FIELD: Final = "envelope"
 """The stream entries' field holding the envelope (as JSON).
 """
+
+
+# Appends ARGV[2..] to the stream KEYS[1] as envelope fields, in order;
+# ARGV[1] is MAXLEN (0: no trimming). One command for a whole relay batch.
+_APPEND_SCRIPT: Final = f"""
+local maxlen = tonumber(ARGV[1])
+for i = 2, #ARGV do
+  if maxlen > 0 then
+    redis.call('XADD', KEYS[1], 'MAXLEN', '~', maxlen, '*', '{ENVELOPE_FIELD}', ARGV[i])
+  else
+    redis.call('XADD', KEYS[1], '*', '{ENVELOPE_FIELD}', ARGV[i])
+  end
+end
+return #ARGV - 1
+"""
+
+
+def _refuses_scripts(error: redis.exceptions.ResponseError) -> bool:
+    # An ACL without EVAL/EVALSHA says NOPERM; a server or proxy without
+    # scripting says the command is unknown. Errors of the XADDs themselves
+    # (OOM, WRONGTYPE) come back as "Error running script" and are raised.
+    return isinstance(
+        error, redis.exceptions.NoPermissionError
+    ) or "unknown command" in str(error)
 
 
 def _text(value: object) -> str:
@@ -118,6 +143,9 @@ class RedisStreamForwarder:
         self.stream = stream
         self.maxlen = maxlen
         self.timeout = timeout
+        # Computes the script's SHA1 only: nothing is sent until a batch.
+        self._script: Script = client.register_script(_APPEND_SCRIPT)
+        self._scripts_refused = False
 
     @property
     def destination(self) -> str:
@@ -135,30 +163,54 @@ class RedisStreamForwarder:
         )
 
     def send_many(self, envelopes: Sequence[Mapping[str, Any]], /) -> None:
-        """Append *envelopes*, in order, in one round trip (a pipeline).
+        """Append *envelopes*, in order, in one round trip.
 
-        Used by the outbox relay. If it raises, any number of them may have
-        been appended: the relay sends them all again (at least once).
+        Used by the outbox relay; see :meth:`send_json_many`.
         """
         self.send_json_many([dumps_envelope(e) for e in envelopes])
 
     def send_json_many(self, texts: Sequence[str], /) -> None:
-        """Append envelopes already written as JSON, in one round trip.
+        """Append envelopes already written as JSON, in order, in one command.
 
         The relay's way: outbox rows hold the envelopes as this forwarder
         writes them, so they go as they are, never parsed and written again.
+        The batch is one server-side script (``EVALSHA``) running an ``XADD``
+        per envelope: one command for the client to write and one reply to
+        read, instead of one each per entry, and no other client's entries in
+        between. A server that refuses scripts (an ACL without ``EVAL``, a
+        proxy without scripting) gets a pipeline of ``XADD`` instead, from
+        then on, logged once. A batch that fails midway (the server full, the
+        connection lost) may have appended part of it: the relay sends the
+        whole batch again (at least once).
         """
-        entries: list[dict[Any, Any]] = [{ENVELOPE_FIELD: text} for text in texts]
+        if not texts:
+            return
+        call_within(lambda: self._append(texts), self.timeout)
 
-        def append() -> None:
-            with self.client.pipeline(transaction=False) as pipeline:
-                for fields in entries:
-                    pipeline.xadd(
-                        self.stream, fields, maxlen=self.maxlen, approximate=True
-                    )
-                pipeline.execute()
+    def _append(self, texts: Sequence[str]) -> None:
+        if self._scripts_refused:
+            self._append_in_pipeline(texts)
+            return
+        try:
+            self._script(keys=[self.stream], args=[self.maxlen or 0, *texts])
+        except redis.exceptions.ResponseError as exc:
+            if not _refuses_scripts(exc):
+                raise
+            logger.warning(
+                "redis refuses scripts (%s): batches for stream %r go in "
+                "pipelines from now on",
+                printable(str(exc)),
+                self.stream,
+            )
+            self._scripts_refused = True
+            self._append_in_pipeline(texts)
 
-        call_within(append, self.timeout)
+    def _append_in_pipeline(self, texts: Sequence[str]) -> None:
+        with self.client.pipeline(transaction=False) as pipeline:
+            for text in texts:
+                fields: dict[Any, Any] = {ENVELOPE_FIELD: text}
+                pipeline.xadd(self.stream, fields, maxlen=self.maxlen, approximate=True)
+            pipeline.execute()
 
     def __repr__(self) -> str:
         return f"<RedisStreamForwarder {self.stream!r}>"

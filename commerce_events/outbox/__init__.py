@@ -39,6 +39,7 @@ import attrs
 from ..forwarding import Backoff, Forwarder, destination_of
 
 __all__ = [
+    "DEFAULT_BATCH",
     "DEFAULT_TABLE",
     "Lag",
     "OutboxBatch",
@@ -51,6 +52,15 @@ logger: Final = logging.getLogger("commerce_events.outbox")
 
 DEFAULT_TABLE: Final = "commerce_events_outbox"
 """The outbox table's name, in SQLAlchemy and Django alike.
+"""
+
+DEFAULT_BATCH: Final = 500
+"""Rows a relay sends in one pass, unless told otherwise.
+
+Each pass costs a transaction (with its commit) and a round trip to the
+broker whatever its size, so small batches spend most of their time on those;
+500 rows of envelopes are a few hundred kilobytes. A relay that dies mid-pass
+sends that batch again (consumers drop duplicates by id).
 """
 
 
@@ -135,7 +145,7 @@ class Relay:
             :class:`~commerce_events.outbox.sqlalchemy.SQLAlchemyOutboxStore` or
             :class:`~commerce_events.contrib.django.outbox.DjangoOutboxStore`.
         forwarder: Where the envelopes go.
-        batch: How many rows one pass sends at most.
+        batch: How many rows one pass sends at most (:data:`DEFAULT_BATCH`).
         poll_interval: How long :meth:`run` waits when the outbox is empty, in
             seconds.
         backoff: The waits while the forwarder fails (default: 0.5 s,
@@ -149,7 +159,7 @@ class Relay:
         store: OutboxStore,
         forwarder: Forwarder,
         *,
-        batch: int = 100,
+        batch: int = DEFAULT_BATCH,
         poll_interval: float = 1.0,
         backoff: Backoff | None = None,
         log_interval: float = 60.0,

@@ -7,7 +7,7 @@ import logging
 from typing import Any, TextIO
 
 from ..forwarding import Forwarder
-from . import DEFAULT_TABLE, Relay
+from . import DEFAULT_BATCH, DEFAULT_TABLE, Relay
 
 __all__ = ["add_relay_parser", "main_relay"]
 
@@ -45,7 +45,12 @@ def add_relay_parser(commands: Any) -> None:
         help="Redis socket timeout, in seconds (default 5)",
     )
     relay.add_argument("--task", help="Celery task name")
-    relay.add_argument("--batch", type=int, default=100, help="rows per batch")
+    relay.add_argument(
+        "--batch",
+        type=int,
+        default=DEFAULT_BATCH,
+        help=f"rows per batch (default {DEFAULT_BATCH})",
+    )
     relay.add_argument(
         "--poll", type=float, default=1.0, help="seconds between polls when idle"
     )

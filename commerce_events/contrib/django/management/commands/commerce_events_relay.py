@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.management.base import CommandError
 
-from .....outbox import Relay
+from .....outbox import DEFAULT_BATCH, Relay
 from .....outbox._run import load_forwarder, run_until_signalled
 from ...outbox import DjangoOutboxStore
 
@@ -39,7 +39,12 @@ class Command(BaseCommand):
             help="the forwarder (or a function returning it) to relay to",
         )
         parser.add_argument("--database", default="default", help="database alias")
-        parser.add_argument("--batch", type=int, default=100, help="rows per batch")
+        parser.add_argument(
+            "--batch",
+            type=int,
+            default=DEFAULT_BATCH,
+            help=f"rows per batch (default {DEFAULT_BATCH})",
+        )
         parser.add_argument(
             "--poll", type=float, default=1.0, help="seconds between polls when idle"
         )
