@@ -11,9 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import threading
 import time
@@ -25,9 +27,13 @@ from typing import Any
 import pytest
 import redis
 import sqlalchemy as sa
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from commerce_events import EventMetadata, OrderPlaced, emit, subscribe, unsubscribe
+from commerce_events.cloudevents import to_cloudevent
 from commerce_events.forwarding import Backoff, forward
 from commerce_events.forwarding.redis import (
     RedisSeenIds,
@@ -650,3 +656,123 @@ def test_two_relays_on_postgres(postgres_url, redis_server, tmp_path):
     finally:
         metadata.drop_all(engine)
         engine.dispose()
+
+
+# -- the store against a model --------------------------------------------------
+
+
+class Flaky:
+    """A broker accepting *accept* envelopes of the next pass, then failing.
+
+    With *batches*, it takes a pass at once (send_json_many), all or nothing.
+    """
+
+    destination = "a flaky broker"
+
+    def __init__(self, sent: list[str]) -> None:
+        self.sent = sent
+        self.accept: int | None = None
+
+    def send(self, envelope: Any, /) -> None:
+        if self.accept is not None:
+            if self.accept == 0:
+                raise ConnectionRefusedError("the broker went down")
+            self.accept -= 1
+        self.sent.append(envelope["id"])
+
+
+class FlakyBatches(Flaky):
+    def send(self, envelope: Any, /) -> None:
+        raise AssertionError("send_json_many is preferred")
+
+    def send_json_many(self, texts: Any, /) -> None:
+        if self.accept is not None and self.accept < len(texts):
+            raise ConnectionRefusedError("the broker went down")
+        self.sent.extend(json.loads(text)["id"] for text in texts)
+
+
+class OutboxMachine(RuleBasedStateMachine):
+    """Orders committed or rolled back, relay passes failing anywhere.
+
+    The model: the ids of committed rows not yet accepted, in order. Every
+    pass must send a prefix of them, delete exactly what the broker accepted,
+    and leave every other row as it was (id and time included).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.directory = Path(tempfile.mkdtemp(prefix="outbox-machine-"))
+        self.engine = sa.create_engine(f"sqlite:///{self.directory / 'shop.sqlite3'}")
+        metadata = sa.MetaData()
+        self.table = outbox_table(metadata)
+        metadata.create_all(self.engine)
+        self.pending: list[str] = []
+        self.sent: list[str] = []
+        self.store = SQLAlchemyOutboxStore(self.engine, self.table)
+        self.row_of: dict[str, Any] = {}
+
+    @initialize(returning=st.booleans())
+    def choose_path(self, returning: bool) -> None:
+        if not returning:
+            self.engine.dialect.delete_returning = False
+            self.store = SQLAlchemyOutboxStore(self.engine, self.table)
+
+    @rule(count=st.integers(0, 6), commit=st.booleans())
+    def place_orders(self, count: int, commit: bool) -> None:
+        with self.engine.connect() as connection:
+            transaction = connection.begin()
+            outbox = SQLAlchemyOutbox(self.table, connection)
+            ids: list[str] = []
+            for number in range(count):
+                envelope = to_cloudevent(
+                    OrderPlaced(order=Order(str(number))), source="/s"
+                )
+                outbox.send(envelope)
+                ids.append(envelope["id"])
+            if commit:
+                transaction.commit()
+                self.pending.extend(ids)
+            else:
+                transaction.rollback()
+        for row in rows(self.engine, self.table):
+            self.row_of.setdefault(row.event_id, row)
+
+    @rule(
+        batch=st.integers(1, 8),
+        accept=st.none() | st.integers(0, 8),
+        batches=st.booleans(),
+    )
+    def relay_pass(self, batch: int, accept: int | None, batches: bool) -> None:
+        broker = (FlakyBatches if batches else Flaky)(self.sent)
+        broker.accept = accept
+        relay = Relay(self.store, broker, batch=batch)
+        taken = self.pending[:batch]
+        if batches:
+            accepted = len(taken) if accept is None or accept >= len(taken) else 0
+        else:
+            accepted = len(taken) if accept is None else min(accept, len(taken))
+        before = len(self.sent)
+        try:
+            assert accepted == relay.run_once()
+        except ConnectionRefusedError:
+            assert accepted < len(taken)
+        else:
+            assert accepted == len(taken)
+        assert taken[:accepted] == self.sent[before:]
+        del self.pending[:accepted]
+
+    @invariant()
+    def rows_are_the_pending_ones_as_they_were(self) -> None:
+        left = rows(self.engine, self.table)
+        assert self.pending == [row.event_id for row in left]
+        assert all(row == self.row_of[row.event_id] for row in left)
+
+    def teardown(self) -> None:
+        self.engine.dispose()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+OutboxMachine.TestCase.settings = settings(
+    max_examples=40, stateful_step_count=20, deadline=None
+)
+TestOutboxMachine = OutboxMachine.TestCase
