@@ -81,10 +81,11 @@ def _missing(what: str, install: str) -> NoReturn:
 class RedisServer:
     """A redis-server of our own (no persistence), which tests may stop and restart."""
 
-    def __init__(self, directory: Path, port: int | None = None) -> None:
+    def __init__(self, directory: Path, port: int | None = None, *options: str) -> None:
         self.executable = shutil.which("redis-server") or _missing(
             "redis-server", "apt-get install redis-server"
         )
+        self.options = options  # more configuration, as redis-server arguments
         self.directory = directory
         self.port = port if port is not None else free_port()
         self.url = f"redis://127.0.0.1:{self.port}"
@@ -105,6 +106,7 @@ class RedisServer:
                 "no",
                 "--dir",
                 str(self.directory),
+                *self.options,
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.STDOUT,
@@ -167,6 +169,25 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def configured_redis_server(tmp_path: Path) -> Iterator[Callable[..., RedisServer]]:
+    """Starts a redis-server with more configuration: ``start("--option", "value")``."""
+    servers: list[RedisServer] = []
+
+    def start(*options: str) -> RedisServer:
+        server = RedisServer(tmp_path / f"redis-{len(servers)}", None, *options)
+        server.directory.mkdir()
+        servers.append(server)
+        server.start()
+        return server
+
+    try:
+        yield start
+    finally:
+        for server in servers:
+            server.stop()
 
 
 def _postgres_bin(name: str) -> str:

@@ -421,6 +421,17 @@ class TestDelivery:
         assert attempts[0] in seen
 
 
+def limited_client(
+    server: Any, client: redis.Redis, *, keys: str, commands: list[str]
+) -> redis.Redis:
+    """A client logged in as a user whose ACL allows *keys* and *commands* only."""
+    secret = uuid.uuid4().hex
+    client.acl_setuser(
+        "relay", enabled=True, passwords=[f"+{secret}"], keys=[keys], commands=commands
+    )
+    return redis.Redis.from_url(server.url, username="relay", password=secret)
+
+
 class TestBatches:
     """send_many / send_json_many: the relay's way, one script per batch."""
 
@@ -467,15 +478,11 @@ class TestBatches:
 
     def test_server_refusing_scripts(self, redis_server, client, caplog):
         """An ACL without EVAL: pipelines instead, said once, tried once."""
-        client.acl_setuser(
-            "relay",
-            enabled=True,
-            passwords=["+secret"],
-            keys=["*"],
+        limited = limited_client(
+            redis_server,
+            client,
+            keys="*",
             commands=["+@all", "-eval", "-evalsha", "-script"],
-        )
-        limited = redis.Redis.from_url(
-            redis_server.url, username="relay", password="secret"
         )
         forwarder = RedisStreamForwarder(limited, "orders")
         with caplog.at_level(logging.WARNING, logger="commerce_events.forwarding"):
@@ -486,6 +493,43 @@ class TestBatches:
         assert "redis refuses scripts" in record.getMessage()
         assert "pipelines from now on" in record.getMessage()
         limited.close()
+
+    def test_server_without_scripting(self, configured_redis_server, caplog):
+        """EVALSHA renamed away ("unknown command"): pipelines, no envelope logged."""
+        server = configured_redis_server(
+            "--rename-command", "EVALSHA", "", "--rename-command", "EVAL", ""
+        )
+        client = redis.Redis.from_url(server.url)
+        forwarder = RedisStreamForwarder(client, "orders")
+        with caplog.at_level(logging.WARNING, logger="commerce_events.forwarding"):
+            forwarder.send_json_many([json.dumps(envelope(n)) for n in range(3)])
+            forwarder.send_json_many([json.dumps(envelope(3))])
+        assert ["0", "1", "2", "3"] == self.entries(client)
+        [record] = caplog.records
+        assert "scripts unknown to the server" in record.getMessage()
+        assert "specversion" not in caplog.text
+        client.close()
+
+    def test_no_permission_for_the_key_raised(self, redis_server, client):
+        """A NOPERM for the stream's key is the batch's failure, not a refusal."""
+        limited = limited_client(
+            redis_server, client, keys="other*", commands=["+@all"]
+        )
+        forwarder = RedisStreamForwarder(limited, "orders")
+        with pytest.raises(redis.exceptions.NoPermissionError):
+            forwarder.send_json_many([json.dumps(envelope(1))])
+        client.acl_setuser("relay", keys=["*"])
+        client.config_resetstat()
+        forwarder.send_json_many([json.dumps(envelope(2))])
+        assert ["2"] == self.entries(client)
+        # Still a script, not a pipeline (which sends no EVALSHA at all).
+        assert "cmdstat_evalsha" in client.info("commandstats")
+        limited.close()
+
+    def test_maxlen_checked(self, client):
+        for wrong in (0, -5, 1.5, True):
+            with pytest.raises(ValueError, match="maxlen must be a positive int"):
+                RedisStreamForwarder(client, "orders", maxlen=wrong)
 
     def test_errors_of_the_appends_raised(self, client):
         """A WRONGTYPE (or OOM) is the batch's failure, not a reason for pipelines."""

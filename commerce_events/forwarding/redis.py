@@ -93,13 +93,24 @@ return #ARGV - 1
 """
 
 
-def _refuses_scripts(error: redis.exceptions.ResponseError) -> bool:
-    # An ACL without EVAL/EVALSHA says NOPERM; a server or proxy without
-    # scripting says the command is unknown. Errors of the XADDs themselves
-    # (OOM, WRONGTYPE) come back as "Error running script" and are raised.
-    return isinstance(
-        error, redis.exceptions.NoPermissionError
-    ) or "unknown command" in str(error)
+def _scripts_refusal(error: redis.exceptions.ResponseError) -> str | None:
+    """Why the server refuses to run scripts at all, or None for another error.
+
+    An ACL without EVALSHA says NOPERM naming the command (a NOPERM for the
+    stream's key is the batch's failure); a server or proxy without scripting
+    says the command is unknown. Errors of the XADDs themselves (OOM,
+    WRONGTYPE) are the batch's failure too.
+    """
+    message = str(error).lower()
+    if isinstance(error, redis.exceptions.NoPermissionError) and (
+        "'eval" in message or "'script" in message
+    ):
+        return "no permission to run scripts"
+    if message.startswith("unknown command") and (
+        "'eval" in message or "'script" in message
+    ):
+        return "scripts unknown to the server"
+    return None
 
 
 def _text(value: object) -> str:
@@ -138,6 +149,11 @@ class RedisStreamForwarder:
     ) -> None:
         if timeout is not None and not timeout > 0:
             msg = f"timeout must be positive or None, got {timeout!r}"
+            raise ValueError(msg)
+        if maxlen is not None and (
+            not isinstance(maxlen, int) or isinstance(maxlen, bool) or maxlen < 1
+        ):
+            msg = f"maxlen must be a positive int or None, got {maxlen!r}"
             raise ValueError(msg)
         self.client = client
         self.stream = stream
@@ -194,12 +210,14 @@ class RedisStreamForwarder:
         try:
             self._script(keys=[self.stream], args=[self.maxlen or 0, *texts])
         except redis.exceptions.ResponseError as exc:
-            if not _refuses_scripts(exc):
+            # The reason only: the server's message quotes the envelopes.
+            refusal = _scripts_refusal(exc)
+            if refusal is None:
                 raise
             logger.warning(
                 "redis refuses scripts (%s): batches for stream %r go in "
                 "pipelines from now on",
-                printable(str(exc)),
+                refusal,
                 self.stream,
             )
             self._scripts_refused = True

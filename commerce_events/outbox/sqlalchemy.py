@@ -37,8 +37,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Final
 
-import attrs
-
 try:
     import sqlalchemy as sa
     from sqlalchemy.engine import Connection, Engine
@@ -162,31 +160,29 @@ class _Batch:
         )
 
 
-class _TakenBatch(_Batch):
-    """Rows already deleted in the transaction; those not confirmed go back.
+class _TakenBatch:
+    """Rows already deleted in the transaction; ``delete`` confirms them.
 
     Taking a batch is one ``DELETE ... RETURNING`` instead of a ``SELECT``
-    and a ``DELETE``: half the statements, on the relay's busiest path. The
-    transaction still decides: a relay that fails before its commit leaves
-    every row in place.
+    and a ``DELETE``: half the statements, on the relay's busiest path.
     """
 
-    __slots__ = ("_deleted",)
+    __slots__ = ("confirmed", "rows")
 
-    def __init__(
-        self, connection: Connection, table: sa.Table, rows: Sequence[OutboxRow]
-    ) -> None:
-        super().__init__(connection, table, rows)
-        self._deleted: set[int] = set()
+    def __init__(self, rows: Sequence[OutboxRow]) -> None:
+        self.rows = rows
+        self.confirmed: list[int] = []
 
     def delete(self, ids: Sequence[int], /) -> None:
-        self._deleted.update(ids)
+        self.confirmed.extend(ids)
 
-    def put_back_the_rest(self) -> None:
-        """Insert the rows not deleted again, as they were (their ids too)."""
-        rest = [attrs.asdict(row) for row in self.rows if row.id not in self._deleted]
-        if rest:
-            self._connection.execute(sa.insert(self._table), rest)
+    def complete(self) -> bool:
+        """Whether every row taken was confirmed (the usual pass)."""
+        return len(set(self.confirmed)) == len(self.rows)
+
+
+class _GiveBack(Exception):  # noqa: N818 - a signal to roll back, not an error
+    """Rolls a taken batch back: every row is in the outbox again."""
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
@@ -220,6 +216,11 @@ class SQLAlchemyOutboxStore:
       database's write lock first, so relays take turns;
     - other databases: ``SELECT ... FOR UPDATE SKIP LOCKED``, then a
       ``DELETE`` of the rows the broker accepted.
+
+    When the broker refuses part of a batch taken with ``DELETE ...
+    RETURNING``, the take is rolled back (nothing is written back: no
+    trigger, identity or cascade sees it) and the rows the broker accepted
+    are deleted in a transaction of their own.
 
     Args:
         engine: The database's engine.
@@ -257,26 +258,48 @@ class SQLAlchemyOutboxStore:
             )
 
     @contextmanager
-    def batch(self, limit: int, /) -> Iterator[OutboxBatch]:
-        """Take the oldest *limit* rows (see :meth:`.OutboxStore.batch`)."""
+    def _transaction(self) -> Iterator[Connection]:
         with self.engine.begin() as connection:
             if self._postgres:
                 # Losing this commit in a server crash only sends the batch
                 # again (consumers drop duplicates): no need to wait for the
                 # WAL flush, which would cost more than the batch itself.
                 connection.execute(sa.text("SET LOCAL synchronous_commit = off"))
-            if self._take is not None:
-                taken = connection.execute(self._take, {"limit": limit})
-                batch = _TakenBatch(connection, self.table, _outbox_rows(taken))
-                yield batch
-                batch.put_back_the_rest()
-                return
-            if self._lock_sqlite:
-                # A write first, so that this transaction holds SQLite's write
-                # lock before it reads: two relays cannot read the same rows.
-                connection.execute(sa.delete(self.table).where(sa.false()))
-            result = connection.execute(self._select, {"limit": limit})
-            yield _Batch(connection, self.table, _outbox_rows(result))
+            yield connection
+
+    @contextmanager
+    def batch(self, limit: int, /) -> Iterator[OutboxBatch]:
+        """Take the oldest *limit* rows (see :meth:`.OutboxStore.batch`)."""
+        if self._take is None:
+            with self._transaction() as connection:
+                if self._lock_sqlite:
+                    # A write first, so that this transaction holds SQLite's
+                    # write lock before it reads: two relays cannot read the
+                    # same rows.
+                    connection.execute(sa.delete(self.table).where(sa.false()))
+                result = connection.execute(self._select, {"limit": limit})
+                yield _Batch(connection, self.table, _outbox_rows(result))
+            return
+        taken = _TakenBatch(())
+        try:
+            with self._transaction() as connection:
+                result = connection.execute(self._take, {"limit": limit})
+                taken = _TakenBatch(_outbox_rows(result))
+                yield taken
+                if not taken.complete():
+                    raise _GiveBack
+        except _GiveBack:
+            # The broker refused part of the batch: the take is rolled back,
+            # and the rows it accepted are deleted on their own. (Should this
+            # relay die in between, or another take them first, they are sent
+            # again: at least once.)
+            if taken.confirmed:
+                with self._transaction() as connection:
+                    connection.execute(
+                        sa.delete(self.table).where(
+                            self.table.c.id.in_(taken.confirmed)
+                        )
+                    )
 
     def lag(self) -> Lag:
         """How many rows wait, and the age of the oldest."""
