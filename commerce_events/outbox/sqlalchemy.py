@@ -295,11 +295,7 @@ class SQLAlchemyOutboxStore:
             # again: at least once.)
             if taken.confirmed:
                 with self._transaction() as connection:
-                    connection.execute(
-                        sa.delete(self.table).where(
-                            self.table.c.id.in_(taken.confirmed)
-                        )
-                    )
+                    _Batch(connection, self.table, ()).delete(taken.confirmed)
 
     def lag(self) -> Lag:
         """How many rows wait, and the age of the oldest."""
