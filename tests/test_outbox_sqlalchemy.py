@@ -566,6 +566,23 @@ class TestFaults:
         assert done.stdout.startswith("2 rows pending, oldest ")
 
 
+def fill(engine: sa.Engine, table: sa.Table, count: int) -> None:
+    """Write *count* rows at once, their event ids UUID(int=0) and up."""
+    with engine.begin() as connection:
+        connection.execute(
+            sa.insert(table),
+            [
+                {
+                    "event_id": str(uuid.UUID(int=n)),
+                    "type": "io.commerce-events.order_placed.v1",
+                    "envelope": json.dumps({"id": str(uuid.UUID(int=n))}),
+                    "created": dt.datetime.now(dt.UTC),
+                }
+                for n in range(count)
+            ],
+        )
+
+
 def test_two_relays_on_postgres(postgres_url, redis_server, tmp_path):
     """Two relays at once over 10,000 rows: each event sent exactly once."""
     engine = sa.create_engine(postgres_url)
@@ -575,19 +592,7 @@ def test_two_relays_on_postgres(postgres_url, redis_server, tmp_path):
     metadata.create_all(engine)
     try:
         count = 10_000
-        with engine.begin() as connection:
-            connection.execute(
-                sa.insert(table),
-                [
-                    {
-                        "event_id": str(uuid.UUID(int=n)),
-                        "type": "io.commerce-events.order_placed.v1",
-                        "envelope": json.dumps({"id": str(uuid.UUID(int=n))}),
-                        "created": dt.datetime.now(dt.UTC),
-                    }
-                    for n in range(count)
-                ],
-            )
+        fill(engine, table, count)
         (tmp_path / "meeting.py").write_text(
             textwrap.dedent(
                 f"""
@@ -672,19 +677,7 @@ def test_relays_failing_at_once_on_postgres(postgres_url):
     metadata.drop_all(engine)
     metadata.create_all(engine)
     count = 3000
-    with engine.begin() as connection:
-        connection.execute(
-            sa.insert(table),
-            [
-                {
-                    "event_id": str(uuid.UUID(int=n)),
-                    "type": "io.commerce-events.order_placed.v1",
-                    "envelope": json.dumps({"id": str(uuid.UUID(int=n))}),
-                    "created": dt.datetime.now(dt.UTC),
-                }
-                for n in range(count)
-            ],
-        )
+    fill(engine, table, count)
 
     class Refusing:
         """Refuses about one send in 40: the rest of that batch waits."""
