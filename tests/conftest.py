@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import shutil
 import signal
@@ -12,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import psycopg
 import pytest
@@ -169,6 +171,56 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
         yield server
     finally:
         server.stop()
+
+
+@contextlib.contextmanager
+def _celery_with_worker(
+    name: str,
+    redis_url: str,
+    databases: tuple[int, int],
+    tasks: Callable[[Any], object],
+) -> Iterator[Any]:
+    # Imported here: only the modules that use Celery need it installed.
+    from celery import Celery
+    from celery.contrib.testing.worker import start_worker
+
+    broker, backend = databases
+    app = Celery(
+        name,
+        broker=f"{redis_url}/{broker}",
+        backend=f"{redis_url}/{backend}",
+        set_as_current=False,
+    )
+    app.conf.update(
+        result_expires=None,
+        worker_hijack_root_logger=False,
+        broker_connection_retry_on_startup=True,
+    )
+    tasks(app)
+    # The worker sets the root logger's level (to CRITICAL here): give it back,
+    # or every later test that reads logged failures hears nothing.
+    root_level = logging.getLogger().level
+    try:
+        with start_worker(
+            app,
+            pool="solo",
+            perform_ping_check=False,
+            shutdown_timeout=30.0,
+            loglevel="CRITICAL",
+        ):
+            yield app
+    finally:
+        logging.getLogger().setLevel(root_level)
+
+
+@pytest.fixture(scope="session")
+def celery_with_worker() -> Callable[..., contextlib.AbstractContextManager[Any]]:
+    """A Celery app on two databases of a Redis, with a worker in a thread.
+
+    ``with celery_with_worker(name, redis_url, (broker_db, backend_db), tasks)
+    as app``: *tasks* makes the app's tasks before the worker starts.
+    """
+    return _celery_with_worker
 
 
 @pytest.fixture

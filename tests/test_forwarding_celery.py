@@ -6,7 +6,6 @@ redis-server started by the test run (``redis_url`` in conftest.py).
 
 from __future__ import annotations
 
-import logging
 import os
 import subprocess
 import sys
@@ -16,7 +15,6 @@ from typing import Any
 
 import pytest
 from celery import Celery
-from celery.contrib.testing.worker import start_worker
 from celery.signals import task_retry
 
 from commerce_events import OrderPlaced, emit, event, field, subscribe, upcaster
@@ -73,35 +71,15 @@ def _count_retry(request: Any = None, **kwargs: Any) -> None:
 
 
 @pytest.fixture(scope="module")
-def app(redis_url: str) -> Iterator[Celery]:
+def app(redis_url: str, celery_with_worker: Any) -> Iterator[Celery]:
     """A Celery app on that Redis, with the default task options, and a worker."""
-    app = Celery(
-        "test_forwarding_celery",
-        broker=f"{redis_url}/3",
-        backend=f"{redis_url}/4",
-        set_as_current=False,
-    )
-    app.conf.update(
-        result_expires=None,
-        worker_hijack_root_logger=False,
-        broker_connection_retry_on_startup=True,
-    )
-    make_celery_task(app, TASK)
-    make_celery_task(app, READS_TASK, reads={Rated: {1}})
-    # The worker sets the root logger's level (to CRITICAL here): give it back,
-    # or every later test that reads logged failures hears nothing.
-    root_level = logging.getLogger().level
-    try:
-        with start_worker(
-            app,
-            pool="solo",
-            perform_ping_check=False,
-            shutdown_timeout=WAIT,
-            loglevel="CRITICAL",
-        ):
-            yield app
-    finally:
-        logging.getLogger().setLevel(root_level)
+
+    def tasks(app: Celery) -> None:
+        make_celery_task(app, TASK)
+        make_celery_task(app, READS_TASK, reads={Rated: {1}})
+
+    with celery_with_worker("test_forwarding_celery", redis_url, (3, 4), tasks) as app:
+        yield app
 
 
 class TestTaskOptions:

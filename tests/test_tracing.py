@@ -23,7 +23,6 @@ import pytest
 import redis
 import sqlalchemy as sa
 from celery import Celery
-from celery.contrib.testing.worker import start_worker
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
@@ -425,32 +424,14 @@ def test_trace_survives_a_redis_stream(exporter, redis_url):
 
 
 @pytest.fixture(scope="module")
-def celery_app(redis_url: str) -> Iterator[Celery]:
+def celery_app(redis_url: str, celery_with_worker: Any) -> Iterator[Celery]:
     """A Celery app on that Redis, and a worker in a thread of this process."""
-    app = Celery(
-        "test_tracing",
-        broker=f"{redis_url}/6",
-        backend=f"{redis_url}/7",
-        set_as_current=False,
-    )
-    app.conf.update(
-        result_expires=None,
-        worker_hijack_root_logger=False,
-        broker_connection_retry_on_startup=True,
-    )
-    make_celery_task(app, "tests.traced", sender=WORKER)
-    root_level = logging.getLogger().level
-    try:
-        with start_worker(
-            app,
-            pool="solo",
-            perform_ping_check=False,
-            shutdown_timeout=WAIT,
-            loglevel="CRITICAL",
-        ):
-            yield app
-    finally:
-        logging.getLogger().setLevel(root_level)
+
+    def tasks(app: Celery) -> None:
+        make_celery_task(app, "tests.traced", sender=WORKER)
+
+    with celery_with_worker("test_tracing", redis_url, (6, 7), tasks) as app:
+        yield app
 
 
 def test_trace_survives_a_celery_worker(exporter, celery_app):
